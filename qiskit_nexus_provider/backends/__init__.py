@@ -1,0 +1,1 @@
+"""Backends: offline simulators on qiskit-aer and remote Nexus devices."""

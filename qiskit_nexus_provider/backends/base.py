@@ -1,0 +1,143 @@
+"""``NexusBackend``: what offline simulators and remote Nexus backends have in common."""
+
+from __future__ import annotations
+
+import uuid
+from abc import abstractmethod
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from qiskit import QuantumCircuit
+from qiskit.providers import BackendV2, Options
+from qiskit.transpiler import Target
+
+from ..options import NexusOptions
+from ..validation import validate_circuits
+
+if TYPE_CHECKING:
+    from ..jobs.composite import NexusCompositeJob
+    from ..jobs.job import NexusJob
+    from ..jobs.transport import StatusReport, WaitCallback
+    from ..provider import NexusProvider
+    from ..store import BackendSpec
+
+__all__ = ["NexusBackend"]
+
+
+class NexusBackend(BackendV2):
+    """Base class of every backend of :class:`.NexusProvider`.
+
+    ``run()`` validates the circuits and options before anything runs, then returns a submitted
+    :class:`.NexusJob`, or a :class:`.NexusCompositeJob` when the batch holds more circuits than
+    the ``max_circuits_per_job`` option (default: :attr:`max_circuits`).
+
+    Subclasses implement the job transport (:class:`~.jobs.transport.JobTransport`).
+    """
+
+    def __init__(
+        self,
+        provider: NexusProvider | None,
+        name: str,
+        description: str,
+        backend_version: str = "1",
+    ) -> None:
+        super().__init__(
+            provider=provider, name=name, description=description, backend_version=backend_version
+        )
+        self._nexus_options = NexusOptions()
+
+    # -- BackendV2 -------------------------------------------------------------------------
+    @classmethod
+    def _default_options(cls) -> Options:
+        return NexusOptions.to_qiskit_options()
+
+    @property
+    @abstractmethod
+    def target(self) -> Target:
+        """The backend's :class:`~qiskit.transpiler.Target`."""
+
+    @property
+    def max_circuits(self) -> int | None:
+        """Largest batch one job holds; ``run()`` splits larger batches into a composite job."""
+        return None
+
+    @property
+    def run_options(self) -> NexusOptions:
+        """The backend's current default run options, as the validated model."""
+        return self._nexus_options
+
+    def set_options(self, **fields: Any) -> None:
+        """Set default run options, validated (an invalid value raises :class:`.OptionsError`)."""
+        self._nexus_options = self._nexus_options.updated(**fields)
+        known = {k: v for k, v in fields.items() if k in NexusOptions.model_fields}
+        super().set_options(**known)
+
+    def run(
+        self, run_input: QuantumCircuit | Sequence[QuantumCircuit], **options: Any
+    ) -> NexusJob | NexusCompositeJob:
+        """Run circuits and return a submitted job at once.
+
+        Args:
+            run_input: one circuit or a list of circuits, transpiled for this backend
+                (``transpile(circuits, backend)``).
+            options: run options overriding the backend's (see :class:`.NexusOptions`); unknown
+                names are ignored with an :class:`.UnknownOptionWarning`.
+
+        Returns:
+            A :class:`.NexusJob`, or a :class:`.NexusCompositeJob` when the batch is larger than
+            ``max_circuits_per_job``.
+
+        Raises:
+            CircuitValidationError: a circuit cannot run here (too wide, unsupported instruction,
+                unbound parameters, no measurement) or the list is empty.
+            OptionsError: an option value is invalid.
+        """
+        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        run_options = self._nexus_options.updated(**options) if options else self._nexus_options
+        validate_circuits(circuits, self.target, self.name)
+        limit = run_options.max_circuits_per_job or self.max_circuits
+        if limit is not None and len(circuits) > limit:
+            from ..jobs.composite import NexusCompositeJob
+
+            composite = NexusCompositeJob.create(self, circuits, run_options, limit)
+            composite.submit()
+            return composite
+        from ..jobs.job import NexusJob
+
+        job = NexusJob(self, self.new_job_id(), circuits, run_options)
+        job.submit()
+        return job
+
+    @staticmethod
+    def new_job_id() -> str:
+        """A fresh client-side job id."""
+        return str(uuid.uuid4())
+
+    # -- transport (see jobs/transport.py) ---------------------------------------------------
+    @abstractmethod
+    def spec(self) -> BackendSpec:
+        """Everything needed to rebuild this backend elsewhere (no token)."""
+
+    @abstractmethod
+    def submit_job(self, job: NexusJob) -> None:
+        """Start ``job``."""
+
+    @abstractmethod
+    def resume_job(self, job: NexusJob) -> bool:
+        """Reattach a restored ``job``; return whether it had been submitted."""
+
+    @abstractmethod
+    def job_status(self, job: NexusJob) -> StatusReport:
+        """Query ``job``'s status once."""
+
+    @abstractmethod
+    def wait_job(self, job: NexusJob, timeout: float | None, callback: WaitCallback | None) -> None:
+        """Return once ``job`` is final."""
+
+    @abstractmethod
+    def job_result(self, job: NexusJob) -> Any:
+        """Result of a DONE ``job``."""
+
+    @abstractmethod
+    def cancel_job(self, job: NexusJob) -> bool:
+        """Cancel ``job``."""

@@ -1,0 +1,172 @@
+"""Offline simulators: H-series-shaped backends on qiskit-aer, needing no account and no network."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import dataclasses
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from qiskit.providers import JobStatus, JobTimeoutError
+from qiskit.result import Result
+from qiskit.transpiler import Target
+from qiskit_aer import AerSimulator
+
+from ..noise import HSERIES_NOISE, NoiseFigures, build_noise_model
+from ..store import BackendSpec
+from ..target import NATIVE_GATE_SET, build_target
+from .base import NexusBackend
+
+if TYPE_CHECKING:
+    from ..jobs.job import NexusJob
+    from ..jobs.transport import StatusReport, WaitCallback
+    from ..provider import NexusProvider
+
+__all__ = [
+    "DEFAULT_OFFLINE_QUBITS",
+    "MAX_OFFLINE_QUBITS",
+    "OFFLINE_SIMULATOR_NAMES",
+    "OfflineSimulatorBackend",
+]
+
+DEFAULT_OFFLINE_QUBITS = 20
+MAX_OFFLINE_QUBITS = 56
+OFFLINE_SIMULATOR_NAMES = ("offline_simulator_no_noise", "offline_simulator_noise")
+
+
+class OfflineSimulatorBackend(NexusBackend):
+    """An offline simulator shaped like an H-series machine, running on qiskit-aer in process.
+
+    Its :class:`~qiskit.transpiler.Target` holds the Quantinuum native gates in Qiskit form
+    (``rz``, ``r`` for PhasedX, ``rzz`` for ZZPhase, ``measure``, ``reset``) on all-to-all
+    connectivity, so ``transpile(circuit, backend)`` gives circuits a Nexus H-series device
+    accepts.  Mid-circuit measurement and reset are supported.
+
+    ``offline_simulator_noise`` adds depolarizing gate errors and readout errors at H-series-like
+    rates (see :mod:`qiskit_nexus_provider.noise` for the figures and their source).
+
+    Jobs run in a background thread; ``run()`` returns at once.  Every job is seeded (with
+    ``seed_simulator``, or a seed drawn and persisted with the job), so a job restored in another
+    process gives exactly the counts it gave before, with the same id.
+
+    Args:
+        provider: the provider that made the backend, if any.
+        noisy: use the H-series-like noise model.
+        num_qubits: size of the target (1 to 56; default 20).
+        noise: the noise figures (only with ``noisy=True``).
+    """
+
+    def __init__(
+        self,
+        provider: NexusProvider | None = None,
+        *,
+        noisy: bool = False,
+        num_qubits: int = DEFAULT_OFFLINE_QUBITS,
+        noise: NoiseFigures | None = None,
+    ) -> None:
+        if not isinstance(num_qubits, int) or not 1 <= num_qubits <= MAX_OFFLINE_QUBITS:
+            raise ValueError(
+                f"num_qubits must be an integer from 1 to {MAX_OFFLINE_QUBITS}, got {num_qubits!r}."
+            )
+        name = OFFLINE_SIMULATOR_NAMES[1] if noisy else OFFLINE_SIMULATOR_NAMES[0]
+        kind = "with H-series-like noise" if noisy else "without noise"
+        super().__init__(
+            provider, name, f"Offline H-series-shaped simulator on qiskit-aer, {kind}."
+        )
+        self.noisy = noisy
+        self.noise_figures = (noise or HSERIES_NOISE) if noisy else None
+        self._target = build_target(num_qubits, NATIVE_GATE_SET, description=self.description)
+        noise_model = build_noise_model(self.noise_figures) if self.noise_figures else None
+        self._simulator = AerSimulator(noise_model=noise_model)
+
+    def __repr__(self) -> str:
+        return f"<OfflineSimulatorBackend {self.name!r} ({self.num_qubits} qubits)>"
+
+    @property
+    def target(self) -> Target:
+        return self._target
+
+    @property
+    def max_circuits(self) -> int | None:
+        """1000: larger batches become composite jobs of 1000-circuit sub-jobs."""
+        return 1000
+
+    # -- transport -------------------------------------------------------------------------
+    def spec(self) -> BackendSpec:
+        return BackendSpec(
+            name=self.name,
+            kind="offline",
+            num_qubits=self.num_qubits,
+            noise=dataclasses.asdict(self.noise_figures) if self.noise_figures else None,
+        )
+
+    def submit_job(self, job: NexusJob) -> None:
+        seed = job.options.seed_simulator
+        job.state["seed"] = seed if seed is not None else secrets.randbelow(2**31)
+        self._start(job)
+
+    def resume_job(self, job: NexusJob) -> bool:
+        if "seed" not in job.state:
+            return False
+        if not job.state.get("cancelled"):
+            self._start(job)
+        return True
+
+    def _start(self, job: NexusJob) -> None:
+        job.handle = self._simulator.run(
+            job.circuits,
+            shots=job.options.shots,
+            memory=job.options.memory,
+            seed_simulator=job.state["seed"],
+        )
+
+    def job_status(self, job: NexusJob) -> StatusReport:
+        from ..jobs.transport import StatusReport
+
+        if job.state.get("cancelled"):
+            return StatusReport(JobStatus.CANCELLED, "cancelled by the user")
+        status = job.handle.status()
+        if status is JobStatus.INITIALIZING:
+            return StatusReport(JobStatus.QUEUED)
+        if status is JobStatus.DONE or status is JobStatus.ERROR:
+            try:
+                result: Result = job.handle.result()
+            except Exception as exc:  # Aer raised inside its worker
+                return StatusReport(JobStatus.ERROR, f"{type(exc).__name__}: {exc}")
+            if not result.success:
+                return StatusReport(JobStatus.ERROR, _aer_failure(result))
+            return StatusReport(JobStatus.DONE)
+        return StatusReport(status)
+
+    def wait_job(self, job: NexusJob, timeout: float | None, callback: WaitCallback | None) -> None:
+        if not job.state.get("cancelled"):
+            try:
+                job.handle.result(timeout=timeout)
+            except (concurrent.futures.TimeoutError, TimeoutError):
+                raise JobTimeoutError(
+                    f"Timed out after {timeout:g} s waiting for job {job.job_id()}."
+                ) from None
+            except Exception:  # reported by job_status as ERROR
+                pass
+        if callback is not None:
+            callback(job.job_id(), job.status(), job)
+
+    def job_result(self, job: NexusJob) -> Any:
+        result: Result = job.handle.result()
+        result.job_id = job.job_id()
+        result.backend_name = self.name
+        result.backend_version = self.backend_version
+        return result
+
+    def cancel_job(self, job: NexusJob) -> bool:
+        # The Aer computation may already be running and cannot be stopped; its result is then
+        # discarded.  The job reports CANCELLED either way.
+        job.handle.cancel()
+        job.state["cancelled"] = True
+        return True
+
+
+def _aer_failure(result: Result) -> str:
+    messages = [str(getattr(r, "status", "")) for r in result.results if not r.success]
+    detail = "; ".join(m for m in messages if m) or str(result.status)
+    return f"simulation failed: {detail}"

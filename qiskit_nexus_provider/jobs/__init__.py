@@ -1,0 +1,1 @@
+"""Jobs: ``NexusJob`` (a state machine over its backend's transport) and ``NexusCompositeJob``."""

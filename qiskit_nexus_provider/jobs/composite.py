@@ -1,0 +1,635 @@
+"""``NexusCompositeJob``: an oversized batch split into sub-jobs that behave as one job.
+
+Life of a composite job
+-----------------------
+1. ``backend.run(circuits)`` with more circuits than ``max_circuits_per_job`` creates the composite
+   with a client-generated id (``nexus_composite_<hex>``) and one *slot* per chunk of circuits,
+   and returns at once.
+2. In the background, the composite is written to the provider's store **before** any sub-job is
+   submitted (write-ahead): one record for the composite and one per slot holding that slot's
+   circuits.  Sub-jobs are then submitted by a bounded pool; the record is updated as each is
+   created.  A remote sub-job gets an idempotency key (saved before its POST) and carries the
+   composite id and its slot in its Nexus job properties, so that :meth:`.NexusProvider.retrieve_job`
+   can rebuild the batch from the server alone, and a process killed mid-submission can be
+   restored without creating a duplicate sub-job.
+3. :meth:`status` aggregates the sub-jobs (first match wins:
+   INITIALIZING > VALIDATING > QUEUED > RUNNING > ERROR > CANCELLED > DONE).
+4. :meth:`result` merges the sub-jobs' experiments in input order; with ``partial=True`` failed
+   slots become unsuccessful placeholder experiments so that indexes line up.
+5. :meth:`rerun_failed` submits again only the slots that ended in ERROR or CANCELLED, or were
+   never submitted.
+
+A composite restored from the store (:meth:`restore`) submits any slot that was never submitted
+(the write-ahead record is the user's intent to run it); slots that failed need
+:meth:`rerun_failed`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qiskit import QuantumCircuit
+from qiskit.providers import JobStatus, JobTimeoutError, JobV1
+from qiskit.result import Result
+
+from ..exceptions import CompositeJobError, JobCancelledError, StoreCorruptError
+from ..options import NexusOptions
+from ..progress import progress_bar
+from ..results import experiment_header, failed_experiment, make_result
+from ..store import JobRecord, JobStore, decode_circuits, encode_circuits
+from .job import NexusJob
+from .transport import StatusReport, WaitCallback
+
+if TYPE_CHECKING:
+    from ..backends.base import NexusBackend
+
+__all__ = ["COMPOSITE_ID_PREFIX", "STATUS_PRIORITY", "NexusCompositeJob", "Slot"]
+
+logger = logging.getLogger(__name__)
+
+COMPOSITE_ID_PREFIX = "nexus_composite_"
+
+STATUS_PRIORITY = (
+    JobStatus.INITIALIZING,
+    JobStatus.VALIDATING,
+    JobStatus.QUEUED,
+    JobStatus.RUNNING,
+    JobStatus.ERROR,
+    JobStatus.CANCELLED,
+    JobStatus.DONE,
+)
+"""Aggregation order of sub-job statuses: the first one any sub-job has wins."""
+
+_MAX_SUBMIT_WORKERS = 4
+
+
+@dataclass
+class Slot:
+    """One chunk of the batch: circuits ``start`` to ``stop - 1`` and the sub-job running them."""
+
+    index: int
+    start: int
+    stop: int
+    attempt: int = 0
+    job: NexusJob | None = None
+    submit_error: str | None = None
+    pending: bool = False
+    circuits: list[QuantumCircuit] | None = None
+    headers: list[dict[str, Any]] | None = None
+    future: Future[None] | None = field(default=None, repr=False)
+
+    @property
+    def label(self) -> str:
+        """``circuits a-b``, the slot's name in reports and errors."""
+        return f"circuits {self.start}-{self.stop - 1}"
+
+    def report(self) -> StatusReport:
+        """The slot's status."""
+        if self.pending:
+            return StatusReport(JobStatus.INITIALIZING)
+        if self.submit_error is not None:
+            return StatusReport(JobStatus.ERROR, f"submission failed: {self.submit_error}")
+        if self.job is None:
+            return StatusReport(JobStatus.INITIALIZING, "not submitted")
+        return self.job.status_report()
+
+    def to_json(self) -> dict[str, Any]:
+        """The slot as stored in the composite record."""
+        return {
+            "index": self.index,
+            "start": self.start,
+            "stop": self.stop,
+            "attempt": self.attempt,
+            "job_id": self.job.job_id() if self.job is not None else None,
+            "submitted": bool(self.job is not None and self.job.submitted),
+            "state": self.job.state if self.job is not None else {},
+            "submit_error": self.submit_error,
+        }
+
+
+class NexusCompositeJob(JobV1):
+    """A batch larger than ``max_circuits_per_job``, run as several sub-jobs that act as one job.
+
+    It has the whole job interface (:meth:`submit`, :meth:`status`, :meth:`result`,
+    :meth:`cancel`, :meth:`wait_for_final_state`, :meth:`persist`, :meth:`restore`) plus
+    :meth:`rerun_failed`, :meth:`sub_jobs`, :meth:`sub_job`, :meth:`report` and
+    :meth:`block_for_submit`.  Create it with ``backend.run()``; see the module documentation for
+    its life cycle.
+    """
+
+    def __init__(
+        self,
+        backend: NexusBackend,
+        job_id: str,
+        slots: Sequence[Slot],
+        options: NexusOptions,
+        store: JobStore,
+    ) -> None:
+        super().__init__(backend, job_id)
+        self.options = options
+        self._slots = list(slots)
+        self._store = store
+        self._lock = threading.RLock()
+        self._save_lock = threading.Lock()
+        self._cancelled = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._result: Result | None = None
+        self._started = False
+
+    # -- creation --------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        backend: NexusBackend,
+        circuits: Sequence[QuantumCircuit],
+        options: NexusOptions,
+        max_circuits_per_job: int,
+    ) -> NexusCompositeJob:
+        """Split ``circuits`` into slots of at most ``max_circuits_per_job`` (not yet submitted)."""
+        slots = [
+            Slot(
+                index=i,
+                start=start,
+                stop=min(start + max_circuits_per_job, len(circuits)),
+                circuits=list(circuits[start : start + max_circuits_per_job]),
+            )
+            for i, start in enumerate(range(0, len(circuits), max_circuits_per_job))
+        ]
+        job_id = COMPOSITE_ID_PREFIX + uuid.uuid4().hex
+        return cls(backend, job_id, slots, options, _store_of(backend))
+
+    @property
+    def num_circuits(self) -> int:
+        """Number of circuits in the whole batch."""
+        return self._slots[-1].stop if self._slots else 0
+
+    def __repr__(self) -> str:
+        return (
+            f"<NexusCompositeJob {self._job_id!r} on {self._backend.name!r}: "
+            f"{self.num_circuits} circuits in {len(self._slots)} sub-jobs>"
+        )
+
+    # -- submission ------------------------------------------------------------------------
+    def submit(self) -> None:
+        """Persist the composite (write-ahead) and submit its sub-jobs in the background.
+
+        Returns at once; :meth:`block_for_submit` waits for the submissions.
+
+        Raises:
+            RuntimeError: the composite was already submitted.
+        """
+        with self._lock:
+            if self._started:
+                raise RuntimeError(f"Composite job {self._job_id} was already submitted.")
+            self._started = True
+            for slot in self._slots:
+                slot.pending = True
+        starter = threading.Thread(
+            target=self._write_ahead_then_submit,
+            args=(list(self._slots),),
+            name=f"submit-{self._job_id}",
+            daemon=True,
+        )
+        self._starter = starter
+        starter.start()
+
+    def _write_ahead_then_submit(self, slots: list[Slot]) -> None:
+        try:
+            for slot in self._slots:
+                if slot.circuits is not None:
+                    self._store.save(self._slot_record(slot))
+            self._save()
+        except Exception as exc:
+            logger.error("could not persist composite job %s: %s", self._job_id, exc)
+            for slot in slots:
+                slot.submit_error = f"could not persist the composite job before submission: {exc}"
+                slot.pending = False
+            return
+        self._submit_slots(slots)
+
+    def _submit_slots(self, slots: list[Slot]) -> None:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(
+                    max_workers=min(_MAX_SUBMIT_WORKERS, max(1, len(slots))),
+                    thread_name_prefix=f"{self._job_id[-8:]}-submit",
+                )
+            pool = self._pool
+        bar = progress_bar(
+            len(slots), "Submitting sub-jobs", self.options.with_progress_bar, unit="job"
+        )
+        for slot in slots:
+            slot.pending = True
+            future = pool.submit(self._submit_slot, slot)
+            future.add_done_callback(lambda _f: bar.update(1))
+            slot.future = future
+        threading.Thread(target=_close_when_done, args=(slots, bar), daemon=True).start()
+
+    def _submit_slot(self, slot: Slot) -> None:
+        try:
+            if self._cancelled:
+                slot.submit_error = "cancelled before submission"
+                return
+            if slot.circuits is None:
+                slot.submit_error = (
+                    "the circuits of this slot are not known locally (the composite was rebuilt "
+                    "from the server); they cannot be submitted again"
+                )
+                return
+            backend: NexusBackend = self._backend  # type: ignore[assignment]
+            job = slot.job
+            if job is None or job.submitted:
+                job = NexusJob(backend, backend.new_job_id(), slot.circuits, self.options)
+                job.state["client_key"] = uuid.uuid4().hex
+            job.state["composite"] = {
+                "id": self._job_id,
+                "index": slot.index,
+                "total": len(self._slots),
+                "start": slot.start,
+                "end": slot.stop - 1,
+                "attempt": slot.attempt,
+            }
+            slot.job = job
+            slot.submit_error = None
+            self._save()  # the idempotency key is on disk before the POST
+            job.submit()
+        except Exception as exc:
+            logger.warning("sub-job for %s of %s failed to submit: %s", slot.label, self._job_id, exc)
+            slot.submit_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            slot.pending = False
+            try:
+                self._save()
+            except Exception as exc:  # never lose the submission because the disk is full
+                logger.error("could not update composite record %s: %s", self._job_id, exc)
+
+    def block_for_submit(self, timeout: float | None = None) -> None:
+        """Wait until every sub-job has been submitted (or failed to submit).
+
+        Raises:
+            qiskit.providers.JobTimeoutError: submissions were still going on after ``timeout``.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        starter = getattr(self, "_starter", None)
+        if starter is not None:
+            starter.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if starter.is_alive():
+                raise JobTimeoutError(f"Submission of {self._job_id} still running after {timeout} s.")
+        for slot in self._slots:
+            future = slot.future
+            if future is None:
+                continue
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                future.result(timeout=remaining)
+            except TimeoutError:
+                raise JobTimeoutError(
+                    f"Submission of {self._job_id} still running after {timeout} s."
+                ) from None
+
+    # -- status ----------------------------------------------------------------------------
+    def sub_jobs(self, block_for_submit: bool = True) -> list[NexusJob | None]:
+        """The sub-jobs in slot order (``None`` for a slot with no sub-job yet)."""
+        if block_for_submit:
+            self.block_for_submit()
+        return [slot.job for slot in self._slots]
+
+    def sub_job(self, circuit_index: int) -> NexusJob | None:
+        """The sub-job running circuit ``circuit_index`` of the input batch.
+
+        Raises:
+            IndexError: the index is outside the batch.
+        """
+        if not 0 <= circuit_index < self.num_circuits:
+            raise IndexError(
+                f"Circuit index {circuit_index} is outside the batch of {self.num_circuits}."
+            )
+        for slot in self._slots:
+            if slot.start <= circuit_index < slot.stop:
+                return slot.job
+        raise AssertionError("slots do not cover the batch")  # pragma: no cover
+
+    @property
+    def slots(self) -> list[Slot]:
+        """The slots (chunks of the batch) in order."""
+        return list(self._slots)
+
+    def status(self) -> JobStatus:
+        """Aggregate status: the first of INITIALIZING, VALIDATING, QUEUED, RUNNING, ERROR,
+        CANCELLED, DONE that any sub-job has."""
+        seen = {slot.report().status for slot in self._slots}
+        return next(s for s in STATUS_PRIORITY if s in seen)
+
+    def error_message(self) -> str | None:
+        """One line per failed or cancelled slot, or ``None``."""
+        failures = self._failures()
+        return "\n".join(f"{k}: {v}" for k, v in failures.items()) or None
+
+    def _failures(self) -> dict[str, str]:
+        failures: dict[str, str] = {}
+        for slot in self._slots:
+            report = slot.report()
+            if report.status in (JobStatus.ERROR, JobStatus.CANCELLED):
+                who = f"{slot.label} (job {slot.job.job_id()})" if slot.job else slot.label
+                failures[who] = f"{report.status.name}: {report.message or 'no reason given'}"
+        return failures
+
+    def report(self, detailed: bool = True) -> str:
+        """A summary of the sub-jobs, and with ``detailed`` a table of slots, states, ids, errors."""
+        reports = [slot.report() for slot in self._slots]
+        counts: dict[str, int] = {}
+        for r in reports:
+            counts[r.status.name] = counts.get(r.status.name, 0) + 1
+        summary = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items()))
+        lines = [
+            f"Composite job {self._job_id} on {self._backend.name}: {self.num_circuits} circuits "
+            f"in {len(self._slots)} sub-jobs ({summary})"
+        ]
+        if detailed:
+            rows = [("slot", "circuits", "status", "sub-job id", "message")]
+            for slot, r in zip(self._slots, reports):
+                rows.append(
+                    (
+                        str(slot.index),
+                        f"{slot.start}-{slot.stop - 1}",
+                        r.status.name,
+                        slot.job.job_id() if slot.job is not None else "-",
+                        r.message or "",
+                    )
+                )
+            widths = [max(len(row[i]) for row in rows) for i in range(4)]
+            for row in rows:
+                cells = [c.ljust(w) for c, w in zip(row[:4], widths)]
+                lines.append("  ".join([*cells, row[4]]).rstrip())
+        return "\n".join(lines)
+
+    # -- waiting and results -----------------------------------------------------------------
+    def wait_for_final_state(
+        self,
+        timeout: float | None = None,
+        wait: float | None = None,
+        callback: WaitCallback | None = None,
+    ) -> None:
+        """Wait until every sub-job is final (see :meth:`.NexusJob.wait_for_final_state`).
+
+        Raises:
+            qiskit.providers.JobTimeoutError: not final after ``timeout`` seconds.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def remaining() -> float | None:
+            return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+        self.block_for_submit(remaining())
+        bar = progress_bar(
+            len(self._slots), "Waiting for sub-jobs", self.options.with_progress_bar, unit="job"
+        )
+        try:
+            for slot in self._slots:
+                if slot.job is not None and slot.submit_error is None and slot.job.submitted:
+                    slot.job.wait_for_final_state(timeout=remaining(), wait=wait)
+                bar.update(1)
+                if callback is not None:
+                    callback(self._job_id, self.status(), self)
+        finally:
+            bar.close()
+
+    def result(self, timeout: float | None = None, partial: bool = False) -> Result:
+        """Wait for every sub-job and merge their results in input order.
+
+        Args:
+            timeout: seconds to wait at most.
+            partial: keep going when sub-jobs failed: their circuits become unsuccessful
+                experiments (``result.results[i].success`` is false) so that indexes still match
+                the input batch.
+
+        Raises:
+            CompositeJobError: some sub-jobs failed or were cancelled and ``partial`` is false;
+                it names each failed sub-job with its message.
+            JobCancelledError: the composite was cancelled and ``partial`` is false.
+            qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first.
+        """
+        if self._result is not None:
+            return self._result
+        self.wait_for_final_state(timeout=timeout)
+        failures = self._failures()
+        if failures and not partial:
+            if self._cancelled:
+                raise JobCancelledError(self._job_id, "; ".join(failures.values()))
+            raise CompositeJobError(self._job_id, failures)
+        experiments = []
+        for slot in self._slots:
+            report = slot.report()
+            if report.status is JobStatus.DONE and slot.job is not None:
+                experiments.extend(slot.job.result().results)
+            else:
+                message = report.message or report.status.name
+                for header in self._headers(slot):
+                    experiments.append(failed_experiment(header, self.options.shots, message))
+        result = make_result(
+            experiments,
+            backend_name=self._backend.name,
+            backend_version=str(getattr(self._backend, "backend_version", "1")),
+            job_id=self._job_id,
+        )
+        if not failures:
+            self._result = result
+        return result
+
+    def _headers(self, slot: Slot) -> list[dict[str, Any]]:
+        if slot.circuits is not None:
+            return [experiment_header(c) for c in slot.circuits]
+        if slot.headers is not None:
+            return slot.headers
+        return [{"name": f"circuit-{i}"} for i in range(slot.start, slot.stop)]
+
+    # -- control ---------------------------------------------------------------------------
+    def cancel(self) -> bool:
+        """Cancel every unfinished sub-job and every submission not yet made.
+
+        Returns whether anything was cancelled.
+        """
+        self._cancelled = True
+        self.block_for_submit()
+        cancelled = False
+        for slot in self._slots:
+            if slot.job is not None and slot.job.submitted and not slot.job.status_report().final:
+                cancelled = slot.job.cancel() or cancelled
+        self._save()
+        return cancelled
+
+    def rerun_failed(self) -> list[int]:
+        """Submit again the slots that ended in ERROR or CANCELLED, or were never submitted.
+
+        Finished (DONE) sub-jobs are kept.  Returns at once; the new submissions run in the
+        background like the first ones.
+
+        Returns:
+            The indexes of the slots submitted again.
+        """
+        self.block_for_submit()
+        self._cancelled = False
+        self._result = None
+        again = [
+            slot
+            for slot in self._slots
+            if slot.report().status in (JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.INITIALIZING)
+        ]
+        for slot in again:
+            slot.attempt += 1
+            slot.submit_error = None
+            if slot.job is not None and slot.job.submitted:
+                slot.job = None
+        if again:
+            self._submit_slots(again)
+        return [slot.index for slot in again]
+
+    # -- persistence -----------------------------------------------------------------------
+    def _slot_record_id(self, slot: Slot) -> str:
+        return f"{self._job_id}.slot{slot.index:05d}"
+
+    def _slot_record(self, slot: Slot) -> JobRecord:
+        assert slot.circuits is not None
+        return JobRecord(
+            job_id=self._slot_record_id(slot),
+            backend=self._backend.spec(),  # type: ignore[attr-defined]
+            options=self.options.model_dump(mode="json"),
+            circuits_qpy=encode_circuits(slot.circuits),
+            state={"parent": self._job_id, "slot": slot.index},
+        )
+
+    def to_record(self) -> JobRecord:
+        """The composite as a store record (its slots' circuits live in their own records)."""
+        return JobRecord(
+            kind="composite",
+            job_id=self._job_id,
+            backend=self._backend.spec(),  # type: ignore[attr-defined]
+            options=self.options.model_dump(mode="json"),
+            state={
+                "num_circuits": self.num_circuits,
+                "cancelled": self._cancelled,
+                "slots": [slot.to_json() for slot in self._slots],
+            },
+        )
+
+    def _save(self, store: JobStore | None = None) -> None:
+        with self._save_lock:
+            (store or self._store).save(self.to_record())
+
+    def persist(self, *, store_path: str | Path | None = None) -> Path:
+        """Write the composite (and its slots' circuits) to a store; return the composite's file.
+
+        The provider's store is kept up to date automatically; use this to copy the composite to
+        another folder.
+        """
+        store = JobStore(store_path) if store_path is not None else self._store
+        if store.path != self._store.path:
+            for slot in self._slots:
+                if slot.circuits is not None:
+                    store.save(self._slot_record(slot))
+        self._save(store)
+        return store.file_for(self._job_id)
+
+    @classmethod
+    def restore(
+        cls,
+        job_id: str,
+        *,
+        token: str | None = None,
+        store_path: str | Path | None = None,
+        remove_from_store: bool = False,
+    ) -> NexusCompositeJob:
+        """Rebuild a composite from the store (see :meth:`.NexusJob.restore`)."""
+        job = NexusJob.restore(
+            job_id, token=token, store_path=store_path, remove_from_store=remove_from_store
+        )
+        if not isinstance(job, NexusCompositeJob):
+            raise TypeError(f"{job_id!r} is a plain job; use NexusJob.restore().")
+        return job
+
+    @classmethod
+    def from_record(
+        cls, backend: NexusBackend, record: JobRecord, store: JobStore
+    ) -> NexusCompositeJob:
+        """Rebuild from a store record, reattach submitted sub-jobs, submit never-submitted ones."""
+        options = NexusOptions.validated(record.options)
+        try:
+            slot_data = list(record.state["slots"])
+        except (KeyError, TypeError):
+            raise StoreCorruptError(store.file_for(record.job_id), "no slots in a composite") from None
+        composite = cls(backend, record.job_id, [], options, store)
+        composite._started = True
+        composite._cancelled = bool(record.state.get("cancelled"))
+        unsubmitted: list[Slot] = []
+        for data in slot_data:
+            slot = Slot(
+                index=int(data["index"]),
+                start=int(data["start"]),
+                stop=int(data["stop"]),
+                attempt=int(data.get("attempt", 0)),
+                submit_error=data.get("submit_error"),
+            )
+            slot_record = store.load(composite._slot_record_id(slot))
+            if slot_record.circuits_qpy is None:
+                raise StoreCorruptError(store.file_for(slot_record.job_id), "no circuits")
+            slot.circuits = decode_circuits(slot_record.circuits_qpy)
+            state = dict(data.get("state") or {})
+            if data.get("job_id") and (data.get("submitted") or state.get("client_key")):
+                job = NexusJob(
+                    backend, data["job_id"], slot.circuits, options, state=state, submitted=True
+                )
+                if backend.resume_job(job):
+                    slot.job = job
+                else:
+                    # Never reached the server: same idempotency key, submitted again below.
+                    slot.job = NexusJob(backend, data["job_id"], slot.circuits, options, state=state)
+                    unsubmitted.append(slot)
+            elif slot.submit_error is None:
+                unsubmitted.append(slot)
+            composite._slots.append(slot)
+        if unsubmitted and not composite._cancelled:
+            logger.info(
+                "composite %s: submitting %d slot(s) that were never submitted",
+                record.job_id,
+                len(unsubmitted),
+            )
+            composite._submit_slots(unsubmitted)
+        return composite
+
+    @classmethod
+    def from_sub_jobs(
+        cls,
+        backend: NexusBackend,
+        job_id: str,
+        options: NexusOptions,
+        slots: Sequence[Slot],
+        store: JobStore | None = None,
+    ) -> NexusCompositeJob:
+        """Build a composite from sub-jobs found on the server (used by ``retrieve_job``)."""
+        composite = cls(backend, job_id, slots, options, store or _store_of(backend))
+        composite._started = True
+        return composite
+
+
+def _store_of(backend: Any) -> JobStore:
+    provider = getattr(backend, "provider", None)
+    store = getattr(provider, "store", None)
+    return store if isinstance(store, JobStore) else JobStore()
+
+
+def _close_when_done(slots: list[Slot], bar: Any) -> None:
+    for slot in slots:
+        if slot.future is not None:
+            try:
+                slot.future.result()
+            except Exception:  # reported on the slot
+                pass
+    bar.close()

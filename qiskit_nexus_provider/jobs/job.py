@@ -1,0 +1,251 @@
+"""``NexusJob``: one batch of circuits on one backend, offline or remote."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qiskit import QuantumCircuit
+from qiskit.providers import JobStatus, JobV1
+from qiskit.result import Result
+
+from ..exceptions import JobCancelledError, JobFailedError
+from ..options import NexusOptions
+from ..store import JobRecord, JobStore, encode_circuits
+from .transport import JobTransport, StatusReport, WaitCallback
+
+if TYPE_CHECKING:
+    from ..backends.base import NexusBackend
+
+__all__ = ["NexusJob"]
+
+logger = logging.getLogger(__name__)
+
+
+class NexusJob(JobV1):
+    """A job running a batch of circuits on a Nexus backend or an offline simulator.
+
+    ``backend.run()`` creates and submits it and returns at once.  The job can be persisted
+    (:meth:`persist`) and restored in another process days later (:meth:`restore`) with the same
+    id; an offline job restored that way gives exactly the counts it gave before.
+
+    ``result()`` of a job that failed or was cancelled raises :class:`.JobFailedError` or
+    :class:`.JobCancelledError` carrying the backend's reason, rather than returning a silent
+    ``success=False`` result.
+
+    Args:
+        backend: the backend (it is the job's transport).
+        job_id: the job's id; remote jobs take the id Nexus assigns at submission.
+        circuits: the circuits, already validated.
+        options: the validated run options.
+        state: transport state restored from a record (offline seed, Nexus ids).
+        submitted: whether the job was already submitted (a restored job).
+    """
+
+    def __init__(
+        self,
+        backend: NexusBackend,
+        job_id: str,
+        circuits: Sequence[QuantumCircuit],
+        options: NexusOptions,
+        *,
+        state: dict[str, Any] | None = None,
+        submitted: bool = False,
+    ) -> None:
+        super().__init__(backend, job_id)
+        self.circuits: list[QuantumCircuit] = list(circuits)
+        self.options = options
+        self.state: dict[str, Any] = dict(state or {})
+        self.handle: Any = None
+        """Runtime handle of the transport (an Aer job for offline jobs); never persisted."""
+        self._submitted = submitted
+        self._final: StatusReport | None = None
+        self._result: Result | None = None
+        self._lock = threading.RLock()
+
+    # -- identity --------------------------------------------------------------------------
+    @property
+    def transport(self) -> JobTransport:
+        """The backend, seen as the transport that runs this job."""
+        return self._backend  # type: ignore[return-value]
+
+    def set_job_id(self, job_id: str) -> None:
+        """Set the id (a transport does this when the server assigns one)."""
+        self._job_id = job_id
+
+    def __repr__(self) -> str:
+        return f"<NexusJob {self._job_id!r} on {self._backend.name!r}>"
+
+    # -- JobV1 interface -------------------------------------------------------------------
+    def submit(self) -> None:
+        """Submit the job to its backend.
+
+        Raises:
+            RuntimeError: the job was already submitted.
+        """
+        with self._lock:
+            if self._submitted:
+                raise RuntimeError(f"Job {self._job_id} was already submitted.")
+            self.transport.submit_job(self)
+            self._submitted = True
+        logger.debug("submitted %r with %d circuit(s)", self, len(self.circuits))
+
+    @property
+    def submitted(self) -> bool:
+        """Whether the job was submitted."""
+        return self._submitted
+
+    def _require_submitted(self) -> None:
+        if not self._submitted:
+            raise RuntimeError(f"Job {self._job_id} has not been submitted; call submit() first.")
+
+    def status_report(self) -> StatusReport:
+        """The status with the backend's message (ERROR and CANCELLED carry the reason)."""
+        if self._final is not None:
+            return self._final
+        if not self._submitted:
+            return StatusReport(JobStatus.INITIALIZING)
+        report = self.transport.job_status(self)
+        if report.final:
+            self._final = report
+        return report
+
+    def status(self) -> JobStatus:
+        """Return the job's status (one query for an unfinished job; cached once final)."""
+        return self.status_report().status
+
+    def error_message(self) -> str | None:
+        """The backend's message for a failed or cancelled job, else ``None``."""
+        report = self.status_report()
+        return report.message if report.status in (JobStatus.ERROR, JobStatus.CANCELLED) else None
+
+    def wait_for_final_state(
+        self,
+        timeout: float | None = None,
+        wait: float | None = None,
+        callback: WaitCallback | None = None,
+    ) -> None:
+        """Wait until the job is DONE, ERROR or CANCELLED.
+
+        Args:
+            timeout: seconds to wait at most; ``None`` waits as long as it takes.
+            wait: first interval between status queries of a remote job (default: the
+                ``poll_interval`` option); it doubles up to ``poll_max_interval``.
+            callback: ``callback(job_id, status, job)`` at every status query.
+
+        Raises:
+            qiskit.providers.JobTimeoutError: the job was not final after ``timeout`` seconds.
+                The job is not cancelled.
+        """
+        self._require_submitted()
+        if self._final is not None:
+            return
+        if wait is not None:
+            self.options = self.options.updated(poll_interval=wait)
+        self.transport.wait_job(self, timeout, callback)
+        self.status_report()
+
+    def result(self, timeout: float | None = None) -> Result:
+        """Wait for the job and return its :class:`~qiskit.result.Result`.
+
+        Raises:
+            JobFailedError: the job ended in ERROR; ``reason`` holds the backend's message.
+            JobCancelledError: the job was cancelled.
+            qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first.
+        """
+        if self._result is not None:
+            return self._result
+        self.wait_for_final_state(timeout=timeout)
+        report = self.status_report()
+        if report.status is JobStatus.ERROR:
+            raise JobFailedError(self._job_id, report.message or "no reason given")
+        if report.status is JobStatus.CANCELLED:
+            raise JobCancelledError(self._job_id, report.message or "the job was cancelled")
+        with self._lock:
+            if self._result is None:
+                self._result = self.transport.job_result(self)
+        return self._result
+
+    def cancel(self) -> bool:
+        """Ask the backend to cancel the job; return whether the request was accepted.
+
+        A finished job cannot be cancelled (``False``).
+        """
+        self._require_submitted()
+        if self.status_report().final:
+            return False
+        accepted = self.transport.cancel_job(self)
+        if accepted:
+            self._final = None
+        return accepted
+
+    # -- persistence -----------------------------------------------------------------------
+    def to_record(self) -> JobRecord:
+        """The job as a store record (circuits as QPY, options, backend spec, transport state)."""
+        self._require_submitted()
+        report = self._final
+        return JobRecord(
+            job_id=self._job_id,
+            backend=self.transport.spec(),
+            options=self.options.model_dump(mode="json"),
+            circuits_qpy=encode_circuits(self.circuits),
+            state=self.state,
+            status=report.status.name if report else None,
+            error=report.message if report else None,
+        )
+
+    def persist(self, *, store_path: str | Path | None = None) -> Path:
+        """Save the job so that :meth:`restore` can rebuild it, in this or another process.
+
+        Args:
+            store_path: the store folder; default: the provider's store (or the user cache).
+
+        Returns:
+            The file written (mode 0600; it never holds a token).
+
+        Raises:
+            RuntimeError: the job was not submitted.
+        """
+        store = JobStore(store_path) if store_path is not None else self._backend_store()
+        return store.save(self.to_record())
+
+    def _backend_store(self) -> JobStore:
+        provider = getattr(self._backend, "provider", None)
+        store = getattr(provider, "store", None)
+        return store if isinstance(store, JobStore) else JobStore()
+
+    @classmethod
+    def restore(
+        cls,
+        job_id: str,
+        *,
+        token: str | None = None,
+        store_path: str | Path | None = None,
+        remove_from_store: bool = False,
+    ) -> NexusJob:
+        """Rebuild a persisted job.
+
+        Args:
+            job_id: the id of the persisted job (a plain or a composite job).
+            token: Nexus refresh token for remote jobs (default: the usual credential lookup).
+            store_path: the store folder (default: the user cache folder).
+            remove_from_store: delete the record once loaded.
+
+        Returns:
+            The job, with the same id.  A :class:`.NexusCompositeJob` for a composite id.
+
+        Raises:
+            ValueError: ``job_id`` is not a valid id (e.g. it holds a path separator).
+            JobNotFoundError: no such job in the store.
+            StoreCorruptError: the file is unreadable; it names the file.
+        """
+        from ..provider import NexusProvider
+
+        provider = NexusProvider(token=token, store_path=store_path)
+        job = provider.restore_job(job_id)
+        if remove_from_store:
+            provider.store.delete(job_id)
+        return job  # type: ignore[return-value]

@@ -1,0 +1,132 @@
+"""Run options of Nexus backends: one validated pydantic model, also readable as Qiskit ``Options``."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from qiskit.providers import Options
+
+from .exceptions import OptionsError, UnknownOptionWarning
+
+__all__ = ["MAX_SHOTS", "NexusOptions"]
+
+MAX_SHOTS = 10_000
+"""Largest number of shots one circuit may ask for (the H-series per-circuit limit)."""
+
+
+class NexusOptions(BaseModel, Mapping[str, Any]):
+    """Options accepted by ``backend.run()`` and ``backend.set_options()``.
+
+    The model validates every value before anything runs.  It is also a read-only
+    :class:`~collections.abc.Mapping`, so ``dict(options)`` and ``options["shots"]`` work.
+
+    Unknown option names given to ``run()`` are **ignored with an** :class:`.UnknownOptionWarning`
+    listing the valid names, rather than raising: Qiskit tools (primitives, qiskit-experiments)
+    pass options meant for other backends, and a warning keeps them working.  An invalid value of
+    a known option always raises :class:`.OptionsError`.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    shots: int = Field(default=100, ge=1, le=MAX_SHOTS, description="Shots per circuit.")
+    memory: bool = Field(default=False, description="Also return the outcome of every shot.")
+    seed_simulator: int | None = Field(
+        default=None,
+        ge=0,
+        lt=2**63,
+        description=(
+            "Seed of the simulator (offline simulators and Aer on Nexus). When not set, offline jobs "
+            "draw one and persist it, so a restored job gives the same counts."
+        ),
+    )
+    max_circuits_per_job: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Largest batch one job may hold; a larger batch becomes a NexusCompositeJob. "
+            "None means the backend's max_circuits."
+        ),
+    )
+    with_progress_bar: bool = Field(
+        default=True, description="Show tqdm progress bars on large submissions and long waits."
+    )
+    poll_interval: float = Field(
+        default=1.0, gt=0, le=3600, description="First wait between status queries, in seconds."
+    )
+    poll_max_interval: float = Field(
+        default=30.0, gt=0, le=3600, description="Cap of the doubling wait between status queries."
+    )
+    tket_optimisation_level: int | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description=(
+            "Remote backends only: compile the circuits with TKET on Nexus at this level before "
+            "executing them (a compile job, then an execute job). None sends circuits as they are."
+        ),
+    )
+    job_name: str | None = Field(
+        default=None, max_length=200, description="Name of the job on Nexus (default: generated)."
+    )
+    max_cost: float | None = Field(
+        default=None, gt=0, description="Remote H-series only: cap on the cost (HQC) per circuit."
+    )
+
+    # -- Mapping interface -------------------------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(type(self).model_fields)
+
+    def __len__(self) -> int:
+        return len(type(self).model_fields)
+
+    # -- helpers -----------------------------------------------------------------------------
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """Names of every valid option."""
+        return list(cls.model_fields)
+
+    @classmethod
+    def to_qiskit_options(cls) -> Options:
+        """The defaults as a Qiskit :class:`~qiskit.providers.Options` (``BackendV2._default_options``)."""
+        return Options(**cls().model_dump())
+
+    def updated(self, **changes: Any) -> NexusOptions:
+        """Return a validated copy with ``changes`` applied.
+
+        Unknown names are dropped with an :class:`.UnknownOptionWarning` naming the valid ones.
+
+        Raises:
+            OptionsError: a value is invalid; the message names the option and the constraint.
+        """
+        known = type(self).model_fields
+        unknown = sorted(name for name in changes if name not in known)
+        if unknown:
+            warnings.warn(
+                f"Unknown option(s) {', '.join(unknown)} ignored; valid options are: "
+                f"{', '.join(known)}.",
+                UnknownOptionWarning,
+                stacklevel=3,
+            )
+        merged = {**self.model_dump(), **{k: v for k, v in changes.items() if k in known}}
+        return self.validated(merged)
+
+    @classmethod
+    def validated(cls, values: Mapping[str, Any]) -> NexusOptions:
+        """Build the model from ``values``, turning pydantic errors into :class:`.OptionsError`."""
+        try:
+            return cls.model_validate(dict(values))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'options'}: {err['msg']}"
+                f" (got {err.get('input')!r})"
+                for err in exc.errors()
+            )
+            raise OptionsError(f"Invalid run option(s): {problems}") from None

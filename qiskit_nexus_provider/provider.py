@@ -1,0 +1,237 @@
+"""``NexusProvider``: credentials, configuration, backend listing and job retrieval."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qiskit.providers import QiskitBackendNotFoundError
+
+from .backends.base import NexusBackend
+from .backends.offline import OFFLINE_SIMULATOR_NAMES, OfflineSimulatorBackend
+from .backends.table import BackendsTable
+from .noise import NoiseFigures
+from .options import NexusOptions
+from .store import BackendSpec, JobRecord, JobStore, decode_circuits
+
+if TYPE_CHECKING:
+    from .jobs.composite import NexusCompositeJob
+    from .jobs.job import NexusJob
+
+__all__ = ["NexusProvider"]
+
+logger = logging.getLogger(__name__)
+
+
+class NexusProvider:
+    """Entry point to Quantinuum Nexus backends and the offline simulators.
+
+    The offline simulators (``offline_simulator_no_noise``, ``offline_simulator_noise``) are
+    always available and need no account.  Remote Nexus backends are listed when a token is found.
+
+    Args:
+        token: Nexus refresh token.  Default: the ``QISKIT_NEXUS_TOKEN`` environment variable, then
+            the token files ``qnexus`` writes (``~/.qnx/auth``), so a user already logged in with
+            ``qnx login`` needs nothing more.
+        url: Nexus base URL.  Default: qnexus's ``NEXUS_PROTOCOL``/``NEXUS_DOMAIN``/``NEXUS_PORT``
+            variables, then ``https://nexus.quantinuum.com``.  A local emulator's URL works too.
+        project: Nexus project name for remote jobs (created when missing).  Default
+            ``"qiskit-nexus-provider"``.
+        store_path: folder of persisted jobs.  Default: the user cache folder
+            (``platformdirs.user_cache_dir("qiskit_nexus_provider")``).
+        client_options: keyword arguments passed to the REST client (``timeouts``, ``retry``).
+    """
+
+    DEFAULT_PROJECT = "qiskit-nexus-provider"
+
+    def __init__(
+        self,
+        token: str | None = None,
+        *,
+        url: str | None = None,
+        project: str | None = None,
+        store_path: str | os.PathLike[str] | None = None,
+        **client_options: Any,
+    ) -> None:
+        self._token = token
+        self._url = url
+        self.project = project or self.DEFAULT_PROJECT
+        self.store = JobStore(store_path)
+        self._client_options = client_options
+        self._remote: Any = None  # RemoteCatalog, created on first use
+
+    def __repr__(self) -> str:
+        return f"<NexusProvider url={self._url!r} project={self.project!r} store={self.store}>"
+
+    # -- remote access ---------------------------------------------------------------------
+    @property
+    def remote(self) -> Any:
+        """The remote side (REST client and device catalog), created on first use."""
+        if self._remote is None:
+            from .backends.remote import RemoteCatalog
+
+            self._remote = RemoteCatalog(
+                self, token=self._token, url=self._url, **self._client_options
+            )
+        return self._remote
+
+    # -- backends --------------------------------------------------------------------------
+    def backends(self, name: str | None = None, **filters: Any) -> BackendsTable:
+        """List backends, optionally filtered.
+
+        Args:
+            name: exact backend name.
+            filters: backend attributes that must be equal, e.g. ``kind="offline"`` or
+                ``device_kind="emulator"``; ``min_qubits=N`` keeps backends with at least N qubits.
+                Remote backends are listed only when a token is available; when Nexus cannot be
+                reached, the offline simulators are still returned, with a warning.
+
+        Returns:
+            A :class:`.BackendsTable` (a list that prints as a table).
+        """
+        backends: list[NexusBackend] = [
+            OfflineSimulatorBackend(self, noisy=False),
+            OfflineSimulatorBackend(self, noisy=True),
+        ]
+        kind_filter = filters.get("kind")
+        if kind_filter != "offline" and name not in OFFLINE_SIMULATOR_NAMES:
+            backends.extend(self.remote.backends())
+        return BackendsTable(b for b in backends if _matches(b, name, filters))
+
+    def get_backend(self, name: str | None = None, **kwargs: Any) -> NexusBackend:
+        """Return the backend called ``name``.
+
+        Args:
+            name: the backend name (see :meth:`backends`).
+            kwargs: for offline simulators, ``num_qubits=N`` builds one of another size; other
+                keyword arguments filter as in :meth:`backends`.
+
+        Raises:
+            QiskitBackendNotFoundError: no (or more than one) backend matches; the message lists
+                the names available.
+        """
+        if name in OFFLINE_SIMULATOR_NAMES and kwargs.keys() <= {"num_qubits"}:
+            return OfflineSimulatorBackend(
+                self,
+                noisy=name == OFFLINE_SIMULATOR_NAMES[1],
+                num_qubits=kwargs.get("num_qubits", 20),
+            )
+        if "num_qubits" in kwargs:
+            raise QiskitBackendNotFoundError(
+                f"num_qubits can only be chosen for the offline simulators, not {name!r}."
+            )
+        found = self.backends(name, **kwargs)
+        if len(found) != 1:
+            available = ", ".join(b.name for b in self.backends())
+            what = "No backend" if not found else f"{len(found)} backends"
+            raise QiskitBackendNotFoundError(
+                f"{what} named {name!r} matching {kwargs or 'no filters'}. "
+                f"Available backends: {available}."
+            )
+        return found[0]
+
+    def backend_from_spec(self, spec: BackendSpec) -> NexusBackend:
+        """Rebuild the backend described by a persisted :class:`.BackendSpec`."""
+        if spec.kind == "offline":
+            return OfflineSimulatorBackend(
+                self,
+                noisy=spec.noise is not None,
+                num_qubits=spec.num_qubits or 20,
+                noise=NoiseFigures(**spec.noise) if spec.noise else None,
+            )
+        return self.remote.backend_for_spec(spec)  # type: ignore[no-any-return]
+
+    # -- jobs ------------------------------------------------------------------------------
+    def restore_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
+        """Rebuild a job persisted in this provider's store (see :meth:`.NexusJob.restore`)."""
+        record = self.store.load(job_id)
+        provider = self._for_record(record)
+        backend = provider.backend_from_spec(record.backend)
+        options = NexusOptions.validated(record.options)
+        if record.kind == "composite":
+            from .jobs.composite import NexusCompositeJob
+
+            return NexusCompositeJob.from_record(backend, record, provider.store)
+        from .jobs.job import NexusJob
+
+        if record.circuits_qpy is None:
+            from .exceptions import StoreCorruptError
+
+            raise StoreCorruptError(self.store.file_for(job_id), "the record holds no circuits")
+        job = NexusJob(
+            backend,
+            record.job_id,
+            decode_circuits(record.circuits_qpy),
+            options,
+            state=record.state,
+            submitted=True,
+        )
+        if not backend.resume_job(job):
+            from .exceptions import StoreCorruptError
+
+            raise StoreCorruptError(
+                self.store.file_for(job_id), "the job was persisted but never submitted"
+            )
+        return job
+
+    def _for_record(self, record: JobRecord) -> NexusProvider:
+        spec = record.backend
+        if spec.kind != "remote" or spec.url in (None, self._url):
+            return self
+        return NexusProvider(
+            self._token,
+            url=spec.url,
+            project=spec.project or self.project,
+            store_path=self.store.path,
+            **self._client_options,
+        )
+
+    def retrieve_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
+        """Get a job by id: from the local store if persisted there, else from Nexus alone.
+
+        Raises:
+            JobNotFoundError: neither the store nor Nexus knows the id.
+        """
+        if self.store.exists(job_id):
+            return self.restore_job(job_id)
+        from .exceptions import JobNotFoundError
+
+        if self._remote is None and not self._has_credentials():
+            raise JobNotFoundError(
+                f"Job {job_id!r} is not in the store {self.store.path} and no Nexus token is "
+                "configured to look it up on the server."
+            )
+        return self.remote.retrieve_job(job_id)  # type: ignore[no-any-return]
+
+    def _has_credentials(self) -> bool:
+        try:
+            return bool(self.remote.has_token)
+        except ImportError:
+            return False
+
+    def jobs(self) -> list[tuple[str, JobRecord | Exception]]:
+        """Persisted jobs in the store: ``(job_id, record or the error reading it)``."""
+        return list(self.store.records())
+
+    @property
+    def store_path(self) -> Path:
+        """The store folder."""
+        return self.store.path
+
+
+def _matches(backend: NexusBackend, name: str | None, filters: dict[str, Any]) -> bool:
+    if name is not None and backend.name != name:
+        return False
+    for key, value in filters.items():
+        if key == "min_qubits":
+            if backend.num_qubits < value:
+                return False
+        elif key == "kind":
+            kind = "offline" if isinstance(backend, OfflineSimulatorBackend) else "remote"
+            if kind != value:
+                return False
+        elif getattr(backend, key, object()) != value:
+            return False
+    return True

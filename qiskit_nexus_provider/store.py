@@ -1,0 +1,230 @@
+"""The job store: one JSON file per persisted job, written atomically with owner-only permissions.
+
+Layout: ``<store>/<job_id>.json`` where ``<store>`` defaults to
+``platformdirs.user_cache_dir("qiskit_nexus_provider")``.  Each file carries a ``schema_version``
+(not a folder per package version, so an upgrade keeps every stored job) and a SHA-256 checksum of
+its content, so a truncated, corrupt or hand-edited file is reported, naming the file, instead of
+silently giving wrong results.  Circuits are stored as base64-encoded QPY.  Files never hold a
+token.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as _dt
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from qiskit import QuantumCircuit, qpy
+
+from .exceptions import JobNotFoundError, StoreCorruptError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "BackendSpec",
+    "JobRecord",
+    "JobStore",
+    "check_job_id",
+    "decode_circuits",
+    "default_store_path",
+    "encode_circuits",
+]
+
+SCHEMA_VERSION = 1
+"""Version of the record format; older versions are migrated on load, newer ones refused."""
+
+_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+
+
+def check_job_id(job_id: str) -> str:
+    """Return ``job_id`` if it is safe as a file name, else raise :class:`ValueError`.
+
+    Ids with path separators, ``..``, leading dots or characters outside ``[A-Za-z0-9_.:-]`` are
+    refused before anything touches the disk.
+    """
+    if not isinstance(job_id, str) or not _JOB_ID.match(job_id) or ".." in job_id:
+        raise ValueError(
+            f"Invalid job id {job_id!r}: ids may only contain letters, digits, '_', '-', '.', ':' "
+            "and no '..' or path separators."
+        )
+    return job_id
+
+
+def default_store_path() -> Path:
+    """The store folder used when none is given: the user's cache folder for this package."""
+    return Path(platformdirs.user_cache_dir("qiskit_nexus_provider", appauthor=False))
+
+
+def encode_circuits(circuits: Sequence[QuantumCircuit]) -> str:
+    """Serialise circuits as base64 QPY."""
+    buffer = io.BytesIO()
+    qpy.dump(list(circuits), buffer)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decode_circuits(data: str) -> list[QuantumCircuit]:
+    """Inverse of :func:`encode_circuits`."""
+    circuits = qpy.load(io.BytesIO(base64.b64decode(data.encode("ascii"), validate=True)))
+    if not all(isinstance(c, QuantumCircuit) for c in circuits):
+        raise ValueError("the QPY payload holds something other than circuits")
+    return list(circuits)  # type: ignore[arg-type]
+
+
+class BackendSpec(BaseModel):
+    """Everything needed to rebuild the backend a job ran on (never a token)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    kind: Literal["offline", "remote"]
+    num_qubits: int | None = None
+    """Offline simulators: the size the backend was built with."""
+    noise: dict[str, float] | None = None
+    """Offline simulators: the noise figures (``None`` for the noiseless one)."""
+    url: str | None = None
+    """Remote backends: the Nexus base URL."""
+    project: str | None = None
+    """Remote backends: the Nexus project name."""
+
+
+class JobRecord(BaseModel):
+    """A persisted job (``kind="job"``) or composite job (``kind="composite"``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    kind: Literal["job", "composite"] = "job"
+    job_id: str
+    backend: BackendSpec
+    options: dict[str, Any]
+    circuits_qpy: str | None = None
+    """The circuits, base64 QPY (a composite keeps them in its sub-job records)."""
+    created: _dt.datetime = Field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc))
+    state: dict[str, Any] = Field(default_factory=dict)
+    """Backend-specific state: offline seed; remote Nexus job and circuit ids; composite slots."""
+    status: str | None = None
+    """Last status seen when the record was written (informative)."""
+    error: str | None = None
+
+
+def _checksum(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class JobStore:
+    """A folder of persisted job records.
+
+    Args:
+        path: the folder; ``None`` for :func:`default_store_path`.  It is created with mode 0700
+            when first written to.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+
+    def __repr__(self) -> str:
+        return f"JobStore({str(self.path)!r})"
+
+    def file_for(self, job_id: str) -> Path:
+        """Path of the record of ``job_id`` (validated first)."""
+        return self.path / f"{check_job_id(job_id)}.json"
+
+    # -- write ------------------------------------------------------------------------------
+    def save(self, record: JobRecord) -> Path:
+        """Write ``record`` atomically (temporary file, fsync, rename) with mode 0600."""
+        target = self.file_for(record.job_id)
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        payload = record.model_dump(mode="json")
+        document = {"checksum": _checksum(payload), "record": payload}
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{record.job_id}.", suffix=".tmp", dir=self.path)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(document, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        return target
+
+    # -- read -------------------------------------------------------------------------------
+    def load(self, job_id: str) -> JobRecord:
+        """Read the record of ``job_id``.
+
+        Raises:
+            ValueError: the id is not a safe file name.
+            JobNotFoundError: no record with that id.
+            StoreCorruptError: the file is unreadable, fails its checksum, or has an unknown schema.
+        """
+        path = self.file_for(job_id)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise JobNotFoundError(
+                f"No persisted job {job_id!r} in the store {self.path}."
+            ) from None
+        record = self._parse(path, text)
+        if record.job_id != job_id:
+            raise StoreCorruptError(path, f"it holds job {record.job_id!r}, not {job_id!r}")
+        return record
+
+    @staticmethod
+    def _parse(path: Path, text: str) -> JobRecord:
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise StoreCorruptError(path, f"not valid JSON ({exc})") from None
+        if not isinstance(document, dict) or not isinstance(document.get("record"), dict):
+            raise StoreCorruptError(path, "no 'record' object")
+        payload = document["record"]
+        if document.get("checksum") != _checksum(payload):
+            raise StoreCorruptError(path, "checksum mismatch (the file was modified or truncated)")
+        version = payload.get("schema_version")
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise StoreCorruptError(
+                path,
+                f"schema_version {version!r} is not supported by this version of "
+                f"qiskit-nexus-provider (which reads up to {SCHEMA_VERSION}); upgrade the package",
+            )
+        try:
+            return JobRecord.model_validate(payload)
+        except ValidationError as exc:
+            raise StoreCorruptError(path, f"invalid record ({exc.error_count()} error(s))") from None
+
+    def exists(self, job_id: str) -> bool:
+        """Whether a record of ``job_id`` exists."""
+        return self.file_for(job_id).exists()
+
+    def delete(self, job_id: str) -> None:
+        """Remove the record of ``job_id`` (no error if it does not exist)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.file_for(job_id).unlink()
+
+    def job_ids(self) -> list[str]:
+        """Ids of every stored record, oldest file first."""
+        if not self.path.is_dir():
+            return []
+        files = sorted(self.path.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        return [p.stem for p in files if _JOB_ID.match(p.stem)]
+
+    def records(self) -> Iterator[tuple[str, JobRecord | StoreCorruptError]]:
+        """Yield ``(job_id, record)`` for every stored job; unreadable ones yield the error."""
+        for job_id in self.job_ids():
+            try:
+                yield job_id, self.load(job_id)
+            except StoreCorruptError as exc:
+                yield job_id, exc
