@@ -1,0 +1,216 @@
+"""Where the client finds its tokens and which server it talks to.
+
+Refresh token, in order of precedence:
+
+1. the ``token`` argument;
+2. the environment variable ``QISKIT_NEXUS_TOKEN``;
+3. the files ``qnexus`` writes after ``qnx login``: ``token.json`` (refresh token) and ``id.json``
+   (cached access token) in ``~/.qnx/auth``, or in ``NEXUS_TOKEN_PATH`` (absolute, or relative
+   to the home directory).
+
+A cached access token is only taken from ``id.json`` when the refresh token also comes from the
+``qnexus`` files, so that an access token of one account is never paired with another account's
+refresh token.
+
+Base URL, in order of precedence: the ``base_url`` argument; the ``qnexus`` variables
+``NEXUS_PROTOCOL``, ``NEXUS_DOMAIN`` (or ``NEXUS_HOST``) and ``NEXUS_PORT``; the public service
+``https://nexus.quantinuum.com``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "TOKEN_ENV_VAR",
+    "Credentials",
+    "check_secure_url",
+    "is_loopback_host",
+    "mask_token",
+    "resolve_base_url",
+    "resolve_credentials",
+    "token_directory",
+]
+
+TOKEN_ENV_VAR = "QISKIT_NEXUS_TOKEN"
+"""Environment variable holding a Nexus refresh token."""
+
+DEFAULT_BASE_URL = "https://nexus.quantinuum.com"
+"""The public Nexus service."""
+
+_DEFAULT_TOKEN_PATH = ".qnx/auth"
+_REFRESH_FILE = "token.json"
+_ACCESS_FILE = "id.json"
+
+
+def mask_token(token: str | None) -> str:
+    """Return a fixed-length placeholder for a token, safe to print or log."""
+    return "None" if token is None else "'***'"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The tokens a client authenticates with.
+
+    Args:
+        refresh_token: The long-lived refresh token (cookie ``myqos_oat``).
+        access_token: A short-lived access token (cookie ``myqos_id``), if one is cached.
+        source: Where the tokens were found: ``"argument"``, ``"environment"``, ``"qnexus files"``
+            or ``"none"``.
+    """
+
+    refresh_token: str | None
+    access_token: str | None = None
+    source: str = "argument"
+
+    def __repr__(self) -> str:
+        return (
+            f"Credentials(refresh_token={mask_token(self.refresh_token)}, "
+            f"access_token={mask_token(self.access_token)}, source={self.source!r})"
+        )
+
+    __str__ = __repr__
+
+
+def _environ(env: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if env is None else env
+
+
+def token_directory(env: Mapping[str, str] | None = None, home: Path | None = None) -> Path:
+    """The directory in which ``qnexus`` stores its tokens.
+
+    Args:
+        env: Environment to read ``NEXUS_TOKEN_PATH`` from (defaults to ``os.environ``).
+        home: Home directory (defaults to :meth:`pathlib.Path.home`).
+
+    Returns:
+        ``NEXUS_TOKEN_PATH`` (default ``.qnx/auth``) joined to the home directory; an absolute
+        ``NEXUS_TOKEN_PATH`` is used as is.
+    """
+    configured = _environ(env).get("NEXUS_TOKEN_PATH") or _DEFAULT_TOKEN_PATH
+    path = Path(configured).expanduser()
+    if path.is_absolute():
+        return path
+    return (home if home is not None else Path.home()) / path
+
+
+def _read_token_file(path: Path, key: str) -> str | None:
+    try:
+        document: Any = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    data = document.get("data") if isinstance(document, dict) else None
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def resolve_credentials(
+    token: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    home: Path | None = None,
+) -> Credentials:
+    """Find the refresh token (and a cached access token) to authenticate with.
+
+    Args:
+        token: An explicit refresh token; it takes precedence over everything else.
+        env: Environment to read (defaults to ``os.environ``).
+        home: Home directory used to locate the ``qnexus`` token files.
+
+    Returns:
+        The credentials found.  If nothing is found, both tokens are ``None`` and ``source`` is
+        ``"none"``; the client then raises :class:`~.AuthenticationError` on its first request.
+    """
+    if token is not None:
+        token = token.strip()
+        if not token:
+            raise ValueError("The Nexus token must not be empty")
+        return Credentials(refresh_token=token, source="argument")
+    environ = _environ(env)
+    from_env = environ.get(TOKEN_ENV_VAR, "").strip()
+    if from_env:
+        return Credentials(refresh_token=from_env, source="environment")
+    directory = token_directory(env=environ, home=home)
+    refresh = _read_token_file(directory / _REFRESH_FILE, "refresh_token")
+    access = _read_token_file(directory / _ACCESS_FILE, "access_token")
+    if refresh is None and access is None:
+        return Credentials(refresh_token=None, source="none")
+    return Credentials(refresh_token=refresh, access_token=access, source="qnexus files")
+
+
+def resolve_base_url(base_url: str | None = None, *, env: Mapping[str, str] | None = None) -> str:
+    """Find the base URL of the Nexus API.
+
+    Args:
+        base_url: An explicit URL such as ``https://nexus.quantinuum.com`` or
+            ``http://127.0.0.1:8000``; it takes precedence.
+        env: Environment to read the ``qnexus`` variables from (defaults to ``os.environ``).
+
+    Returns:
+        The base URL without a trailing slash.
+
+    Raises:
+        ValueError: The URL is not an absolute ``http``/``https`` URL.
+    """
+    if base_url is None:
+        environ = _environ(env)
+        names = ("NEXUS_PROTOCOL", "NEXUS_DOMAIN", "NEXUS_HOST", "NEXUS_PORT")
+        if any(environ.get(name) for name in names):
+            protocol = environ.get("NEXUS_PROTOCOL") or "https"
+            domain = (
+                environ.get("NEXUS_DOMAIN") or environ.get("NEXUS_HOST") or ("nexus.quantinuum.com")
+            )
+            port = environ.get("NEXUS_PORT") or "443"
+            base_url = f"{protocol}://{domain}:{port}"
+        else:
+            base_url = DEFAULT_BASE_URL
+    base_url = base_url.strip().rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"Invalid Nexus base URL {base_url!r}: expected http(s)://host[:port]")
+    if parts.query or parts.fragment:
+        raise ValueError(f"Invalid Nexus base URL {base_url!r}: no query or fragment allowed")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"Invalid Nexus base URL {base_url!r}: {exc}") from None
+    return base_url
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address (``127.0.0.0/8``, ``::1``)."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_secure_url(base_url: str) -> None:
+    """Refuse a URL over which tokens would travel in clear text to another machine.
+
+    Args:
+        base_url: The base URL of the API.
+
+    Raises:
+        ValueError: The URL uses plain ``http`` and its host is not a loopback address.
+    """
+    parts = urlsplit(base_url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and is_loopback_host(parts.hostname or ""):
+        return
+    raise ValueError(
+        f"Refusing to send Nexus tokens over {parts.scheme}:// to {parts.hostname!r}: "
+        "plain http is only allowed for loopback hosts (127.0.0.0/8, ::1, localhost). Use https."
+    )

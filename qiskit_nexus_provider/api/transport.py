@@ -1,0 +1,408 @@
+"""HTTP transport of the Nexus client: pooled connections, cookie auth, retries, timeouts, logging.
+
+Every request of a :class:`~qiskit_nexus_provider.api.NexusClient` goes through
+:meth:`Transport.call`, which
+
+* sends the access token in the ``myqos_id`` cookie (refreshing it first if there is none);
+* on a 401, refreshes the access token once (one refresh for any number of concurrent 401s) and
+  resends the request once; a second 401 raises :class:`~.AuthenticationError`;
+* retries connection failures, timeouts and the retryable statuses of the client's single
+  :class:`~.RetryPolicy`, with exponential backoff, jitter and ``Retry-After``;
+* never blindly resends a non-idempotent request that may have reached the server: it retries it
+  only when the caller supplies a ``recover`` function, which is asked first whether the earlier
+  attempt took effect after all;
+* maps failures to the :mod:`~qiskit_nexus_provider.api.errors` hierarchy.
+
+Logging goes to ``logging.getLogger(__name__)``: method, path, status, elapsed time and attempt,
+never cookies or tokens.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import logging
+import time
+import warnings
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, TypeVar
+
+import requests
+import urllib3.exceptions
+from requests.adapters import HTTPAdapter
+
+from .auth import (
+    ACCESS_COOKIE,
+    REFRESH_COOKIE,
+    RefreshedTokens,
+    TokenManager,
+    access_cookie,
+    cookie_from_response,
+    refresh_cookie,
+)
+from .config import RetryPolicy, Timeouts
+from .credentials import Credentials, check_secure_url
+from .errors import AuthenticationError, NexusConnectionError, error_from_response
+
+__all__ = ["DEFAULT_POOL_SIZE", "REFRESH_PATH", "Transport", "build_session", "user_agent"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+DEFAULT_POOL_SIZE = 16
+"""Connections kept per host, enough for concurrent uploads to reuse connections."""
+
+REFRESH_PATH = "/auth/tokens/refresh"
+
+Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
+
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+)
+
+
+class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keeps tokens out of the session's cookie jar: the transport sets ``Cookie`` itself."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def user_agent() -> str:
+    """The ``User-Agent`` header sent by the client."""
+    try:
+        from importlib.metadata import version
+
+        return f"qiskit-nexus-provider/{version('qiskit-nexus-provider')}"
+    except Exception:
+        return "qiskit-nexus-provider"
+
+
+def build_session(pool_size: int = DEFAULT_POOL_SIZE) -> requests.Session:
+    """Create the pooled session used when the caller does not supply one.
+
+    Args:
+        pool_size: Connections kept open per host.
+
+    Returns:
+        A session whose adapters pool ``pool_size`` connections, do no retries of their own (the
+        :class:`~.RetryPolicy` does) and whose cookie jar stores nothing.
+    """
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.cookies.set_policy(_RejectAllCookies())
+    session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
+    return session
+
+
+def _may_have_reached_server(exc: requests.RequestException) -> bool:
+    """Whether the server may have received (and acted on) the request that raised ``exc``."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError) and exc.args:
+        reason = exc.args[0]
+        if isinstance(reason, urllib3.exceptions.MaxRetryError):
+            reason = reason.reason
+        if isinstance(
+            reason,
+            (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError),
+        ):
+            return False
+    return True
+
+
+class Transport:
+    """Sends authenticated requests to one Nexus server.
+
+    Args:
+        base_url: Base URL of the API, e.g. ``https://nexus.quantinuum.com``.
+        credentials: The tokens to authenticate with.
+        timeouts: Connect, read and upload timeouts.
+        retry: The retry policy applied to every request.
+        session: A session to use instead of a new pooled one; it is not closed by :meth:`close`.
+
+    Raises:
+        ValueError: ``base_url`` uses plain http to a non-loopback host.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        check_secure_url(base_url)
+        self.base_url = base_url.rstrip("/")
+        self.timeouts = timeouts if timeouts is not None else Timeouts()
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.tokens = TokenManager(credentials)
+        self._owns_session = session is None
+        self.session = session if session is not None else build_session()
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r}, tokens={self.tokens!r})"
+
+    def close(self) -> None:
+        """Close the session if this transport created it."""
+        if self._owns_session:
+            self.session.close()
+
+    # ----------------------------------------------------------------------------------------
+    # Public entry points
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        expected: Collection[int] = (200,),
+        upload: bool = False,
+        idempotent: bool | None = None,
+    ) -> requests.Response:
+        """Send a request and return its response (see :meth:`call`)."""
+        return self.call(
+            method,
+            path,
+            parse=lambda response: response,
+            params=params,
+            json=json,
+            expected=expected,
+            upload=upload,
+            idempotent=idempotent,
+        )
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        parse: Callable[[requests.Response], T],
+        params: Params | None = None,
+        json: Any = None,
+        expected: Collection[int] = (200,),
+        upload: bool = False,
+        idempotent: bool | None = None,
+        recover: Callable[[], T | None] | None = None,
+        authenticated: bool = True,
+        cookie: str | None = None,
+    ) -> T:
+        """Send a request, with authentication and retries, and parse the response.
+
+        Args:
+            method: HTTP method.
+            path: Path relative to the base URL, starting with ``/``.
+            parse: Turns a response with an expected status into the result.
+            params: Query parameters; a sequence of pairs repeats keys.
+            json: JSON body, if any.
+            expected: Status codes that mean success.
+            upload: Use the upload timeout as read timeout.
+            idempotent: Whether sending the request twice is harmless; defaults to ``True`` for
+                GET, HEAD, OPTIONS, PUT and DELETE.  A non-idempotent request that may have reached
+                the server is retried only if ``recover`` is given.
+            recover: For a non-idempotent request: called before resending after a failure that
+                may have reached the server, and once more if the attempts run out; it returns
+                the result if the earlier attempt took effect, else ``None``.
+            authenticated: Send the access token (all API calls); ``False`` for the refresh call.
+            cookie: A ``Cookie`` header for an unauthenticated call.
+
+        Returns:
+            What ``parse`` (or ``recover``) returned.
+
+        Raises:
+            NexusAPIError: The request failed; the subclass tells why.
+        """
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in _IDEMPOTENT_METHODS
+        url = self.base_url + path
+        policy = self.retry
+        attempt = 0
+        maybe_applied = False  # the last failed attempt may have taken effect on the server
+        while True:
+            attempt += 1
+            if maybe_applied and recover is not None:
+                found = recover()
+                if found is not None:
+                    logger.debug("%s %s: earlier attempt had succeeded", method, path)
+                    return found
+            try:
+                response = self._send_once(
+                    method, url, path, params, json, upload, authenticated, cookie, attempt
+                )
+            except _TRANSIENT_ERRORS as exc:
+                if isinstance(exc, requests.exceptions.SSLError):
+                    raise self._connection_error(method, url, exc) from exc
+                maybe_applied = _may_have_reached_server(exc)
+                retry_safe = idempotent or recover is not None or not maybe_applied
+                if retry_safe and policy.can_retry(attempt):
+                    self._wait(method, path, attempt, policy.delay(attempt), repr(exc))
+                    continue
+                found = recover() if (maybe_applied and recover is not None) else None
+                if found is not None:
+                    return found
+                raise self._connection_error(method, url, exc) from exc
+            except requests.RequestException as exc:
+                raise self._connection_error(method, url, exc) from exc
+
+            status = response.status_code
+            if status in expected:
+                return parse(response)
+            maybe_applied = status >= 500
+            retry_safe = idempotent or recover is not None or not maybe_applied
+            if policy.is_retryable_status(status) and retry_safe and policy.can_retry(attempt):
+                delay = policy.delay(attempt, response.headers.get("Retry-After"))
+                response.close()
+                self._wait(method, path, attempt, delay, f"status {status}")
+                continue
+            found = recover() if (maybe_applied and recover is not None) else None
+            if found is not None:
+                return found
+            raise error_from_response(response, method)
+
+    # ----------------------------------------------------------------------------------------
+    # One attempt
+
+    def _send_once(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: Params | None,
+        json: Any,
+        upload: bool,
+        authenticated: bool,
+        cookie: str | None,
+        attempt: int,
+    ) -> requests.Response:
+        if not authenticated:
+            return self._send(method, url, path, params, json, upload, cookie, attempt)
+        token = self.tokens.ensure_access_token(self._refresh_tokens)
+        response = self._send(
+            method, url, path, params, json, upload, access_cookie(token), attempt
+        )
+        if response.status_code != 401:
+            return response
+        response.close()
+        logger.debug("%s %s: access token rejected, refreshing", method, path)
+        token = self.tokens.refresh(token, self._refresh_tokens)
+        return self._send(method, url, path, params, json, upload, access_cookie(token), attempt)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        params: Params | None,
+        json: Any,
+        upload: bool,
+        cookie: str | None,
+        attempt: int,
+    ) -> requests.Response:
+        headers = {"Cookie": cookie} if cookie else {}
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self.timeouts.for_request(upload=upload),
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            logger.debug(
+                "%s %s failed after %.3fs (attempt %d): %s",
+                method,
+                path,
+                time.monotonic() - started,
+                attempt,
+                type(exc).__name__,
+            )
+            raise
+        logger.debug(
+            "%s %s -> %d in %.3fs (attempt %d)",
+            method,
+            path,
+            response.status_code,
+            time.monotonic() - started,
+            attempt,
+        )
+        sunset = response.headers.get("Sunset")
+        if sunset:
+            warnings.warn(
+                f"Nexus API endpoint {method} {path} is deprecated and will be removed on {sunset}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        return response
+
+    def _wait(self, method: str, path: str, attempt: int, delay: float, why: str) -> None:
+        logger.info(
+            "%s %s: %s; retry %d/%d in %.2fs",
+            method,
+            path,
+            why,
+            attempt,
+            self.retry.max_attempts - 1,
+            delay,
+        )
+        self.retry.sleep(delay)
+
+    @staticmethod
+    def _connection_error(
+        method: str, url: str, exc: requests.RequestException
+    ) -> NexusConnectionError:
+        return NexusConnectionError(
+            f"No response from the Nexus API ({type(exc).__name__}): {exc}",
+            method=method,
+            url=url,
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # Token refresh
+
+    def _refresh_tokens(self, refresh_token: str) -> RefreshedTokens:
+        """``POST /auth/tokens/refresh`` with only the refresh-token cookie."""
+
+        def parse(response: requests.Response) -> RefreshedTokens:
+            access = cookie_from_response(response, ACCESS_COOKIE)
+            if access is None:
+                raise AuthenticationError(
+                    "The token refresh response set no myqos_id cookie",
+                    status_code=response.status_code,
+                    method="POST",
+                    url=self.base_url + REFRESH_PATH,
+                )
+            return RefreshedTokens(access, cookie_from_response(response, REFRESH_COOKIE))
+
+        try:
+            return self.call(
+                "POST",
+                REFRESH_PATH,
+                parse=parse,
+                idempotent=True,
+                authenticated=False,
+                cookie=refresh_cookie(refresh_token),
+            )
+        except AuthenticationError as exc:
+            if exc.status_code == 401:
+                raise AuthenticationError(
+                    f"The Nexus refresh token is invalid or expired ({exc.message}). "
+                    "Pass a new token or log in again with `qnx login`.",
+                    status_code=401,
+                    method=exc.method,
+                    url=exc.url,
+                    details=exc.details,
+                ) from None
+            raise

@@ -1,0 +1,52 @@
+"""NexusProvider: listing and selecting backends."""
+
+from __future__ import annotations
+
+import pytest
+from qiskit.providers import BackendV2, QiskitBackendNotFoundError
+
+from qiskit_nexus_provider import NexusProvider, OfflineSimulatorBackend
+
+OFFLINE = {"offline_simulator_no_noise", "offline_simulator_noise"}
+
+
+def test_offline_simulators_are_listed_without_a_token(provider: NexusProvider) -> None:
+    names = {b.name for b in provider.backends()}
+    assert names == OFFLINE
+    assert all(isinstance(b, BackendV2) for b in provider.backends())
+
+
+def test_backends_filters_by_exact_name(provider: NexusProvider) -> None:
+    assert [b.name for b in provider.backends("offline_simulator_noise")] == [
+        "offline_simulator_noise"
+    ]
+    assert list(provider.backends("offline_simulator")) == []
+    assert list(provider.backends("offline_simulator_noise", min_qubits=21)) == []
+    assert len(provider.backends(kind="offline")) == 2
+
+
+def test_get_backend_unknown_name_lists_available_names(provider: NexusProvider) -> None:
+    with pytest.raises(QiskitBackendNotFoundError) as info:
+        provider.get_backend("H9-9")
+    message = str(info.value)
+    assert "H9-9" in message
+    for name in OFFLINE:
+        assert name in message
+
+
+def test_get_backend_sizes_offline_simulators(provider: NexusProvider) -> None:
+    default = provider.get_backend("offline_simulator_no_noise")
+    assert default.num_qubits == 20
+    small = provider.get_backend("offline_simulator_noise", num_qubits=5)
+    assert isinstance(small, OfflineSimulatorBackend)
+    assert small.num_qubits == 5 and small.noisy
+    with pytest.raises(ValueError, match="num_qubits"):
+        provider.get_backend("offline_simulator_no_noise", num_qubits=0)
+
+
+def test_backends_table_prints_and_renders_html(provider: NexusProvider) -> None:
+    table = provider.backends()
+    text = str(table)
+    assert "offline_simulator_noise" in text and "qubits" in text.splitlines()[0]
+    html = table._repr_html_()
+    assert html.startswith("<table>") and "offline_simulator_no_noise" in html
