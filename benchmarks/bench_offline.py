@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 
+from common import machine, median, print_table, transpiled_workload
 from qiskit_aer import AerSimulator
 
-from common import machine, median, print_table, transpiled_workload
 from qiskit_nexus_provider import NexusProvider
 
 
@@ -47,7 +47,11 @@ def main() -> None:
         [
             ("side", "median wall time (s)", "ratio"),
             ("AerSimulator.run", f"{m['aer_s']:.3f}", "1.00"),
-            ("offline_simulator_no_noise backend.run", f"{m['provider_s']:.3f}", f"{m['ratio']:.3f}"),
+            (
+                "offline_simulator_no_noise backend.run",
+                f"{m['provider_s']:.3f}",
+                f"{m['ratio']:.3f}",
+            ),
         ],
     )
 

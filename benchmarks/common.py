@@ -15,10 +15,13 @@ from qiskit.circuit.random import random_circuit
 os.environ.setdefault("QISKIT_NEXUS_PROGRESS", "0")
 
 
-def transpiled_workload(backend: Any, count: int, qubits: int = 5, depth: int = 40) -> list[QuantumCircuit]:
+def transpiled_workload(
+    backend: Any, count: int, qubits: int = 5, depth: int = 40
+) -> list[QuantumCircuit]:
     """``count`` random ``qubits``-qubit circuits transpiled for ``backend`` (seeded)."""
     base = [
-        random_circuit(qubits, depth, max_operands=2, measure=True, seed=i) for i in range(min(count, 50))
+        random_circuit(qubits, depth, max_operands=2, measure=True, seed=i)
+        for i in range(min(count, 50))
     ]
     compiled = transpile(base, backend, optimization_level=1, seed_transpiler=1)
     out = []
@@ -52,6 +55,6 @@ def print_table(title: str, rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print(f"\n### {title}\n")
     for n, row in enumerate(rows):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
         if n == 0:
             print("| " + " | ".join("-" * w for w in widths) + " |")

@@ -54,14 +54,19 @@ def _demo(args: argparse.Namespace) -> int:
     counts = {c.name: result.get_counts(i) for i, c in enumerate(circuits)}
     lines = [f"backend: {backend.name}   job: {job.job_id()}   shots: {args.shots}"]
     lines += [f"  {name:10s} {dict(sorted(c.items()))}" for name, c in counts.items()]
-    _print(args, {"backend": backend.name, "job_id": job.job_id(), "counts": counts}, "\n".join(lines))
+    _print(
+        args, {"backend": backend.name, "job_id": job.job_id(), "counts": counts}, "\n".join(lines)
+    )
     return EXIT_OK
 
 
 # -- backends ---------------------------------------------------------------------------------
 def _backends(args: argparse.Namespace) -> int:
     table = _provider(args).backends()
-    data = [dict(zip(("name", "kind", "qubits", "max_circuits", "description"), r)) for r in table.rows()]
+    data = [
+        dict(zip(("name", "kind", "qubits", "max_circuits", "description"), r, strict=True))
+        for r in table.rows()
+    ]
     _print(args, data, str(table))
     return EXIT_OK
 
@@ -113,8 +118,11 @@ def _job(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "cancel":
         accepted = job.cancel()
-        _print(args, {"job_id": job.job_id(), "cancelled": accepted},
-               "cancellation requested" if accepted else "job already final; nothing to cancel")
+        _print(
+            args,
+            {"job_id": job.job_id(), "cancelled": accepted},
+            "cancellation requested" if accepted else "job already final; nothing to cancel",
+        )
         return EXIT_OK
     try:
         result = job.result(timeout=args.timeout)
@@ -124,7 +132,7 @@ def _job(args: argparse.Namespace) -> int:
     counts = [result.get_counts(i) for i in range(len(result.results))]
     text = "\n".join(
         f"{i:4d} {r.header.get('name', '') if isinstance(r.header, dict) else ''}: {c}"
-        for i, (r, c) in enumerate(zip(result.results, counts))
+        for i, (r, c) in enumerate(zip(result.results, counts, strict=True))
     )
     _print(args, {"job_id": job.job_id(), "counts": counts}, text)
     return EXIT_OK

@@ -29,11 +29,11 @@ class OptionsError(NexusProviderError, ValueError):
 
 
 class UnknownOptionWarning(UserWarning):
-    """``run()`` or ``set_options()`` received an option the backend does not know; it is ignored."""
+    """``run()`` or ``set_options()`` got an option the backend does not know; it is ignored."""
 
 
 class CircuitValidationError(NexusProviderError, ValueError):
-    """A circuit cannot run on the backend (too wide, unsupported instruction, no measurement...)."""
+    """A circuit cannot run on the backend (too wide, unsupported instruction, no measure...)."""
 
 
 class JobFailedError(JobError):

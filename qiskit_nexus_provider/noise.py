@@ -40,7 +40,7 @@ HSERIES_NOISE = NoiseFigures()
 
 
 def build_noise_model(figures: NoiseFigures = HSERIES_NOISE) -> NoiseModel:
-    """Build an Aer :class:`~qiskit_aer.noise.NoiseModel` over the native gates ``r``, ``rz``, ``rzz``."""
+    """Build an Aer :class:`~qiskit_aer.noise.NoiseModel` over the native gates ``r``, ``rzz``."""
     model = NoiseModel(basis_gates=["r", "rz", "rzz", "measure", "reset"])
     if figures.one_qubit_infidelity:
         model.add_all_qubit_quantum_error(

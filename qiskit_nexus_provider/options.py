@@ -1,4 +1,4 @@
-"""Run options of Nexus backends: one validated pydantic model, also readable as Qiskit ``Options``."""
+"""Run options of Nexus backends: one validated pydantic model, also a Qiskit ``Options``."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
         ge=0,
         lt=2**63,
         description=(
-            "Seed of the simulator (offline simulators and Aer on Nexus). When not set, offline jobs "
-            "draw one and persist it, so a restored job gives the same counts."
+            "Seed of the simulator (offline simulators and Aer on Nexus). When not set, "
+            "offline jobs draw one and persist it, so a restored job gives the same counts."
         ),
     )
     max_circuits_per_job: int | None = Field(
@@ -95,7 +95,7 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
 
     @classmethod
     def to_qiskit_options(cls) -> Options:
-        """The defaults as a Qiskit :class:`~qiskit.providers.Options` (``BackendV2._default_options``)."""
+        """The defaults as a Qiskit :class:`~qiskit.providers.Options` (default options)."""
         return Options(**cls().model_dump())
 
     def updated(self, **changes: Any) -> NexusOptions:

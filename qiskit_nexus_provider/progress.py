@@ -25,4 +25,6 @@ def progress_enabled(requested: bool) -> bool:
 
 def progress_bar(total: int, desc: str, requested: bool, unit: str = "it") -> Any:
     """A tqdm bar, disabled (a no-op with the same interface) when bars are off."""
-    return tqdm(total=total, desc=desc, unit=unit, disable=not progress_enabled(requested), leave=False)
+    return tqdm(
+        total=total, desc=desc, unit=unit, disable=not progress_enabled(requested), leave=False
+    )

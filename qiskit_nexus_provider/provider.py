@@ -141,7 +141,7 @@ class NexusProvider:
                 num_qubits=spec.num_qubits or 20,
                 noise=NoiseFigures(**spec.noise) if spec.noise else None,
             )
-        return self.remote.backend_for_spec(spec)  # type: ignore[no-any-return]
+        return self.remote.backend_for_spec(spec)
 
     # -- jobs ------------------------------------------------------------------------------
     def restore_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
@@ -203,7 +203,7 @@ class NexusProvider:
                 f"Job {job_id!r} is not in the store {self.store.path} and no Nexus token is "
                 "configured to look it up on the server."
             )
-        return self.remote.retrieve_job(job_id)  # type: ignore[no-any-return]
+        return self.remote.retrieve_job(job_id)
 
     def _has_credentials(self) -> bool:
         try:

@@ -62,7 +62,9 @@ def successful_experiment(
 ) -> ExperimentResult:
     """An experiment result from hexadecimal counts (and memory)."""
     data = ExperimentResultData(counts=dict(counts), memory=list(memory) if memory else None)
-    return ExperimentResult(shots=shots, success=True, data=data, header=dict(header), status="DONE")
+    return ExperimentResult(
+        shots=shots, success=True, data=data, header=dict(header), status="DONE"
+    )
 
 
 def failed_experiment(header: Mapping[str, Any], shots: int, message: str) -> ExperimentResult:

@@ -77,7 +77,7 @@ def decode_circuits(data: str) -> list[QuantumCircuit]:
     circuits = qpy.load(io.BytesIO(base64.b64decode(data.encode("ascii"), validate=True)))
     if not all(isinstance(c, QuantumCircuit) for c in circuits):
         raise ValueError("the QPY payload holds something other than circuits")
-    return list(circuits)  # type: ignore[arg-type]
+    return list(circuits)
 
 
 class BackendSpec(BaseModel):
@@ -203,7 +203,9 @@ class JobStore:
         try:
             return JobRecord.model_validate(payload)
         except ValidationError as exc:
-            raise StoreCorruptError(path, f"invalid record ({exc.error_count()} error(s))") from None
+            raise StoreCorruptError(
+                path, f"invalid record ({exc.error_count()} error(s))"
+            ) from None
 
     def exists(self, job_id: str) -> bool:
         """Whether a record of ``job_id`` exists."""

@@ -89,7 +89,7 @@ _PYTKET_TO_QISKIT = _pytket_to_qiskit()
 
 
 def qiskit_instructions_for(gate_set: Iterable[str]) -> list[Instruction]:
-    """Qiskit instructions for the pytket ``OpType`` names in ``gate_set`` (unknown names skipped)."""
+    """Qiskit instructions for the pytket ``OpType`` names in ``gate_set`` (others skipped)."""
     seen: set[str] = set()
     out: list[Instruction] = []
     for name in gate_set:

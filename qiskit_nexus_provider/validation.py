@@ -38,9 +38,7 @@ def validate_circuits(
     width = target.num_qubits or 0
     for index, circuit in enumerate(circuits):
         if not isinstance(circuit, QuantumCircuit):
-            raise TypeError(
-                f"Item {index} is a {type(circuit).__name__}, not a QuantumCircuit."
-            )
+            raise TypeError(f"Item {index} is a {type(circuit).__name__}, not a QuantumCircuit.")
         if circuit.num_qubits > width:
             raise CircuitValidationError(
                 f"{_label(index, circuit)} uses {circuit.num_qubits} qubits but {backend_name} "

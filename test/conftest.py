@@ -47,3 +47,23 @@ def run_python(tmp_path: Path):
         return proc.stdout
 
     return run
+
+
+@pytest.fixture
+def slow_circuit():
+    """Build a circuit Aer needs about a second for (300 shots): mid-circuit measurements make
+    it simulate every shot.  Aer runs jobs one at a time, so a job run after it waits queued."""
+    from qiskit import QuantumCircuit, transpile
+
+    def make(backend):
+        qc = QuantumCircuit(10, 10, name="slow")
+        for layer in range(20):
+            for q in range(10):
+                qc.rx(0.1 * (layer + q), q)
+            for q in range(0, 9, 2):
+                qc.cx(q, q + 1)
+            qc.measure(layer % 10, layer % 10)
+        qc.measure(range(10), range(10))
+        return transpile(qc, backend, optimization_level=0)
+
+    return make

@@ -1,4 +1,4 @@
-"""``BackendsTable``: the list ``NexusProvider.backends()`` returns, readable in a terminal and Jupyter."""
+"""``BackendsTable``: the list ``NexusProvider.backends()`` returns (terminal and Jupyter)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ class BackendsTable(list[NexusBackend]):
     def __str__(self) -> str:
         rows = [_COLUMNS, *self.rows()]
         widths = [max(len(r[i]) for r in rows) for i in range(len(_COLUMNS))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+        lines = [
+            "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
+            for r in rows
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         return "\n".join(lines)
 

@@ -9,9 +9,9 @@ Life of a composite job
    submitted (write-ahead): one record for the composite and one per slot holding that slot's
    circuits.  Sub-jobs are then submitted by a bounded pool; the record is updated as each is
    created.  A remote sub-job gets an idempotency key (saved before its POST) and carries the
-   composite id and its slot in its Nexus job properties, so that :meth:`.NexusProvider.retrieve_job`
-   can rebuild the batch from the server alone, and a process killed mid-submission can be
-   restored without creating a duplicate sub-job.
+   composite id and its slot in its Nexus job properties, so that
+   :meth:`.NexusProvider.retrieve_job` can rebuild the batch from the server alone, and a
+   process killed mid-submission can be restored without creating a duplicate sub-job.
 3. :meth:`status` aggregates the sub-jobs (first match wins:
    INITIALIZING > VALIDATING > QUEUED > RUNNING > ERROR > CANCELLED > DONE).
 4. :meth:`result` merges the sub-jobs' experiments in input order; with ``partial=True`` failed
@@ -26,6 +26,7 @@ A composite restored from the store (:meth:`restore`) submits any slot that was 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -82,6 +83,7 @@ class Slot:
     job: NexusJob | None = None
     submit_error: str | None = None
     pending: bool = False
+    cancelled_before_submit: bool = False
     circuits: list[QuantumCircuit] | None = None
     headers: list[dict[str, Any]] | None = None
     future: Future[None] | None = field(default=None, repr=False)
@@ -95,6 +97,8 @@ class Slot:
         """The slot's status."""
         if self.pending:
             return StatusReport(JobStatus.INITIALIZING)
+        if self.cancelled_before_submit:
+            return StatusReport(JobStatus.CANCELLED, "cancelled before submission")
         if self.submit_error is not None:
             return StatusReport(JobStatus.ERROR, f"submission failed: {self.submit_error}")
         if self.job is None:
@@ -112,6 +116,7 @@ class Slot:
             "submitted": bool(self.job is not None and self.job.submitted),
             "state": self.job.state if self.job is not None else {},
             "submit_error": self.submit_error,
+            "cancelled_before_submit": self.cancelled_before_submit,
         }
 
 
@@ -236,7 +241,7 @@ class NexusCompositeJob(JobV1):
     def _submit_slot(self, slot: Slot) -> None:
         try:
             if self._cancelled:
-                slot.submit_error = "cancelled before submission"
+                slot.cancelled_before_submit = True
                 return
             if slot.circuits is None:
                 slot.submit_error = (
@@ -244,7 +249,7 @@ class NexusCompositeJob(JobV1):
                     "from the server); they cannot be submitted again"
                 )
                 return
-            backend: NexusBackend = self._backend  # type: ignore[assignment]
+            backend: NexusBackend = self._backend
             job = slot.job
             if job is None or job.submitted:
                 job = NexusJob(backend, backend.new_job_id(), slot.circuits, self.options)
@@ -262,7 +267,9 @@ class NexusCompositeJob(JobV1):
             self._save()  # the idempotency key is on disk before the POST
             job.submit()
         except Exception as exc:
-            logger.warning("sub-job for %s of %s failed to submit: %s", slot.label, self._job_id, exc)
+            logger.warning(
+                "sub-job for %s of %s failed to submit: %s", slot.label, self._job_id, exc
+            )
             slot.submit_error = f"{type(exc).__name__}: {exc}"
         finally:
             slot.pending = False
@@ -282,7 +289,9 @@ class NexusCompositeJob(JobV1):
         if starter is not None:
             starter.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
             if starter.is_alive():
-                raise JobTimeoutError(f"Submission of {self._job_id} still running after {timeout} s.")
+                raise JobTimeoutError(
+                    f"Submission of {self._job_id} still running after {timeout} s."
+                )
         for slot in self._slots:
             future = slot.future
             if future is None:
@@ -343,7 +352,7 @@ class NexusCompositeJob(JobV1):
         return failures
 
     def report(self, detailed: bool = True) -> str:
-        """A summary of the sub-jobs, and with ``detailed`` a table of slots, states, ids, errors."""
+        """A summary of the sub-jobs; with ``detailed``, a table of slots, states, ids, errors."""
         reports = [slot.report() for slot in self._slots]
         counts: dict[str, int] = {}
         for r in reports:
@@ -355,7 +364,7 @@ class NexusCompositeJob(JobV1):
         ]
         if detailed:
             rows = [("slot", "circuits", "status", "sub-job id", "message")]
-            for slot, r in zip(self._slots, reports):
+            for slot, r in zip(self._slots, reports, strict=True):
                 rows.append(
                     (
                         str(slot.index),
@@ -367,7 +376,7 @@ class NexusCompositeJob(JobV1):
                 )
             widths = [max(len(row[i]) for row in rows) for i in range(4)]
             for row in rows:
-                cells = [c.ljust(w) for c, w in zip(row[:4], widths)]
+                cells = [c.ljust(w) for c, w in zip(row[:4], widths, strict=True)]
                 lines.append("  ".join([*cells, row[4]]).rstrip())
         return "\n".join(lines)
 
@@ -459,7 +468,7 @@ class NexusCompositeJob(JobV1):
         """
         self._cancelled = True
         self.block_for_submit()
-        cancelled = False
+        cancelled = any(slot.cancelled_before_submit for slot in self._slots)
         for slot in self._slots:
             if slot.job is not None and slot.job.submitted and not slot.job.status_report().final:
                 cancelled = slot.job.cancel() or cancelled
@@ -481,11 +490,13 @@ class NexusCompositeJob(JobV1):
         again = [
             slot
             for slot in self._slots
-            if slot.report().status in (JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.INITIALIZING)
+            if slot.report().status
+            in (JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.INITIALIZING)
         ]
         for slot in again:
             slot.attempt += 1
             slot.submit_error = None
+            slot.cancelled_before_submit = False
             if slot.job is not None and slot.job.submitted:
                 slot.job = None
         if again:
@@ -500,7 +511,7 @@ class NexusCompositeJob(JobV1):
         assert slot.circuits is not None
         return JobRecord(
             job_id=self._slot_record_id(slot),
-            backend=self._backend.spec(),  # type: ignore[attr-defined]
+            backend=self._backend.spec(),
             options=self.options.model_dump(mode="json"),
             circuits_qpy=encode_circuits(slot.circuits),
             state={"parent": self._job_id, "slot": slot.index},
@@ -511,7 +522,7 @@ class NexusCompositeJob(JobV1):
         return JobRecord(
             kind="composite",
             job_id=self._job_id,
-            backend=self._backend.spec(),  # type: ignore[attr-defined]
+            backend=self._backend.spec(),
             options=self.options.model_dump(mode="json"),
             state={
                 "num_circuits": self.num_circuits,
@@ -564,7 +575,9 @@ class NexusCompositeJob(JobV1):
         try:
             slot_data = list(record.state["slots"])
         except (KeyError, TypeError):
-            raise StoreCorruptError(store.file_for(record.job_id), "no slots in a composite") from None
+            raise StoreCorruptError(
+                store.file_for(record.job_id), "no slots in a composite"
+            ) from None
         composite = cls(backend, record.job_id, [], options, store)
         composite._started = True
         composite._cancelled = bool(record.state.get("cancelled"))
@@ -576,6 +589,7 @@ class NexusCompositeJob(JobV1):
                 stop=int(data["stop"]),
                 attempt=int(data.get("attempt", 0)),
                 submit_error=data.get("submit_error"),
+                cancelled_before_submit=bool(data.get("cancelled_before_submit")),
             )
             slot_record = store.load(composite._slot_record_id(slot))
             if slot_record.circuits_qpy is None:
@@ -590,9 +604,11 @@ class NexusCompositeJob(JobV1):
                     slot.job = job
                 else:
                     # Never reached the server: same idempotency key, submitted again below.
-                    slot.job = NexusJob(backend, data["job_id"], slot.circuits, options, state=state)
+                    slot.job = NexusJob(
+                        backend, data["job_id"], slot.circuits, options, state=state
+                    )
                     unsubmitted.append(slot)
-            elif slot.submit_error is None:
+            elif slot.submit_error is None and not slot.cancelled_before_submit:
                 unsubmitted.append(slot)
             composite._slots.append(slot)
         if unsubmitted and not composite._cancelled:
@@ -628,8 +644,6 @@ def _store_of(backend: Any) -> JobStore:
 def _close_when_done(slots: list[Slot], bar: Any) -> None:
     for slot in slots:
         if slot.future is not None:
-            try:
+            with contextlib.suppress(Exception):  # reported on the slot
                 slot.future.result()
-            except Exception:  # reported on the slot
-                pass
     bar.close()

@@ -70,7 +70,7 @@ class NexusJob(JobV1):
     @property
     def transport(self) -> JobTransport:
         """The backend, seen as the transport that runs this job."""
-        return self._backend  # type: ignore[return-value]
+        return self._backend
 
     def set_job_id(self, job_id: str) -> None:
         """Set the id (a transport does this when the server assigns one)."""
@@ -248,4 +248,4 @@ class NexusJob(JobV1):
         job = provider.restore_job(job_id)
         if remove_from_store:
             provider.store.delete(job_id)
-        return job  # type: ignore[return-value]
+        return job

@@ -23,7 +23,7 @@ def poll_until_final(
     clock: Callable[[], float] = time.monotonic,
     what: str = "job",
 ) -> StatusReport:
-    """Query until the status is final, waiting ``initial_interval`` and doubling up to ``max_interval``.
+    """Query until the status is final, waiting ``initial_interval``, doubling to ``max_interval``.
 
     Args:
         query: one status query.

@@ -19,7 +19,9 @@ def test_noisy_backend_reports_readout_errors(provider: NexusProvider) -> None:
     backend = provider.get_backend("offline_simulator_noise", num_qubits=2)
     qc = QuantumCircuit(1, 1)
     qc.measure(0, 0)
-    counts = backend.run(transpile(qc, backend), shots=10_000, seed_simulator=3).result().get_counts()
+    counts = (
+        backend.run(transpile(qc, backend), shots=10_000, seed_simulator=3).result().get_counts()
+    )
     flipped = counts.get("1", 0) / 10_000
     # Readout error 3e-3 (+ no gate): expect about 30 flips in 10k; bounds are ~5 sigma wide.
     assert 0.0005 < flipped < 0.007, counts

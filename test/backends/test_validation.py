@@ -17,7 +17,7 @@ def backend(provider: NexusProvider):
 def test_circuit_wider_than_backend(backend) -> None:
     qc = QuantumCircuit(5)
     qc.measure_all()
-    with pytest.raises(CircuitValidationError, match="uses 5 qubits but .* has 4"):
+    with pytest.raises(CircuitValidationError, match=r"uses 5 qubits but .* has 4"):
         backend.run(qc)
 
 
@@ -45,7 +45,7 @@ def test_unbound_parameters(backend) -> None:
     qc = QuantumCircuit(1)
     qc.rz(theta, 0)
     qc.measure_all()
-    with pytest.raises(CircuitValidationError, match="unbound parameter.*theta"):
+    with pytest.raises(CircuitValidationError, match=r"unbound parameter.*theta"):
         backend.run(qc)
     backend.run(qc.assign_parameters({theta: 0.3})).result()
 

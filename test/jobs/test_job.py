@@ -28,22 +28,6 @@ def _bell(backend) -> QuantumCircuit:
     return transpile(qc, backend)
 
 
-def _slow(backend) -> QuantumCircuit:
-    """Mid-circuit measurements make Aer simulate every shot: about a second for 300 shots.
-
-    A running Aer simulation cannot be interrupted (cancel discards its result), so keep it short.
-    """
-    qc = QuantumCircuit(10, 10)
-    for layer in range(20):
-        for q in range(10):
-            qc.rx(0.1 * (layer + q), q)
-        for q in range(0, 9, 2):
-            qc.cx(q, q + 1)
-        qc.measure(layer % 10, layer % 10)
-    qc.measure(range(10), range(10))
-    return transpile(qc, backend, optimization_level=0)
-
-
 def test_run_returns_a_submitted_job(backend) -> None:
     job = backend.run(_bell(backend), shots=50)
     assert isinstance(job, NexusJob)
@@ -80,8 +64,8 @@ def test_wait_for_final_state_calls_back(backend) -> None:
     assert seen[-1] == (job.job_id(), JobStatus.DONE)
 
 
-def test_timeout_raises_and_job_keeps_running(backend) -> None:
-    job = backend.run(_slow(backend), shots=300)
+def test_timeout_raises_and_job_keeps_running(backend, slow_circuit) -> None:
+    job = backend.run(slow_circuit(backend), shots=300)
     with pytest.raises(JobTimeoutError, match="Timed out"):
         job.result(timeout=0.001)
     assert job.status() in {JobStatus.QUEUED, JobStatus.RUNNING}
@@ -89,9 +73,11 @@ def test_timeout_raises_and_job_keeps_running(backend) -> None:
     assert job.status() is JobStatus.CANCELLED
 
 
-def test_result_of_cancelled_job_raises(backend) -> None:
-    job = backend.run(_slow(backend), shots=300)
-    job.cancel()
+def test_result_of_cancelled_job_raises(backend, slow_circuit) -> None:
+    backend.run(slow_circuit(backend), shots=300)  # keeps Aer busy
+    job = backend.run(_bell(backend))
+    assert job.status() is JobStatus.QUEUED
+    assert job.cancel() is True
     with pytest.raises(JobCancelledError, match="cancelled"):
         job.result()
     assert job.cancel() is False  # already final

@@ -1,0 +1,121 @@
+"""Naming of pytket units (qubits and bits) for Qiskit circuits.
+
+Qiskit bits that belong to a register are named exactly as
+:func:`pytket.extensions.qiskit.qiskit_to_tk` names them: ``(register name,
+index in register)``; a bit in several registers takes the name from the *last*
+register in ``circuit.qregs`` / ``circuit.cregs`` that holds it (and every
+register still contributes all its units to the pytket circuit).
+
+``qiskit_to_tk`` cannot convert bits that belong to no register.  Here such
+*loose* bits are gathered, in circuit order, into one extra register named ``q``
+(qubits) or ``c`` (clbits); if a register of that name already exists the name
+becomes ``q_loose`` / ``c_loose`` (then ``q_loose1``, ``q_loose2``, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from qiskit.circuit import QuantumCircuit, Register
+
+__all__ = ["UnitMap", "bit_names", "creg_sizes", "loose_register_name", "unit_map"]
+
+#: A pytket unit id as it appears in circuit JSON: ``[register name, [index]]``.
+UnitJson = list[Any]
+
+
+def loose_register_name(base: str, taken: Iterable[str]) -> str:
+    """Name of the extra register that holds a circuit's loose bits.
+
+    Args:
+        base: ``"q"`` for qubits, ``"c"`` for clbits.
+        taken: Names of the circuit's registers of the same kind.
+
+    Returns:
+        ``base`` if unused, else the first unused of ``base + "_loose"``,
+        ``base + "_loose1"``, ``base + "_loose2"``, ...
+    """
+    names = set(taken)
+    if base not in names:
+        return base
+    candidate = f"{base}_loose"
+    k = 0
+    while candidate in names:
+        k += 1
+        candidate = f"{base}_loose{k}"
+    return candidate
+
+
+class UnitMap:
+    """pytket unit ids for one kind of Qiskit bit (qubits or clbits).
+
+    Attributes:
+        by_bit: Qiskit bit -> unit JSON ``[name, [index]]`` (shared lists).
+        units: Every pytket unit of this kind, sorted as pytket sorts them.
+        loose: Bits that belong to no register, in circuit order.
+        loose_name: Register name given to the loose bits (``None`` if none).
+    """
+
+    __slots__ = ("by_bit", "loose", "loose_name", "units")
+
+    def __init__(
+        self,
+        registers: Sequence[Register],
+        bits: Sequence[Any],
+        base: str,
+    ) -> None:
+        by_bit: dict[Any, UnitJson] = {}
+        keys: set[tuple[str, int]] = set()
+        for reg in registers:
+            name = reg.name
+            for i, bit in enumerate(reg):
+                # Later registers overwrite earlier ones, as in qiskit_to_tk.
+                by_bit[bit] = [name, [i]]
+                keys.add((name, i))
+        loose = [bit for bit in bits if bit not in by_bit] if len(by_bit) < len(bits) else []
+        loose_name = None
+        if loose:
+            loose_name = loose_register_name(base, (reg.name for reg in registers))
+            for i, bit in enumerate(loose):
+                by_bit[bit] = [loose_name, [i]]
+                keys.add((loose_name, i))
+        self.by_bit = by_bit
+        self.units: list[UnitJson] = [[name, [i]] for name, i in sorted(keys)]
+        self.loose = loose
+        self.loose_name = loose_name
+
+
+def unit_map(circuit: QuantumCircuit, kind: str) -> UnitMap:
+    """Build the :class:`UnitMap` of ``circuit``'s qubits (``"q"``) or clbits (``"c"``)."""
+    if kind == "q":
+        return UnitMap(circuit.qregs, circuit.qubits, "q")
+    return UnitMap(circuit.cregs, circuit.clbits, "c")
+
+
+def bit_names(circuit: QuantumCircuit) -> list[tuple[str, int]]:
+    """pytket bit ids of a circuit's clbits, in Qiskit clbit order.
+
+    Entry ``j`` is the ``(register name, index)`` of the pytket bit that
+    :func:`~qiskit_nexus_provider.encoding.to_pytket_dict` writes for
+    ``circuit.clbits[j]``.  Pass it to
+    :func:`~qiskit_nexus_provider.encoding.decode_result` to turn pytket results
+    back into Qiskit counts.
+
+    Args:
+        circuit: The circuit that was (or will be) encoded.
+
+    Returns:
+        One ``(name, index)`` pair per clbit.
+    """
+    by_bit = unit_map(circuit, "c").by_bit
+    return [(unit[0], unit[1][0]) for unit in (by_bit[bit] for bit in circuit.clbits)]
+
+
+def creg_sizes(circuit: QuantumCircuit) -> list[tuple[str, int]]:
+    """``(name, size)`` of each classical register, in ``circuit.cregs`` order.
+
+    This is the register layout Qiskit (and Aer) use to format count keys; pass
+    it to :func:`~qiskit_nexus_provider.encoding.decode_result`.
+    """
+    return [(reg.name, reg.size) for reg in circuit.cregs]
