@@ -20,7 +20,16 @@ __all__ = [
 ]
 
 
-class NexusProviderError(QiskitError):
+class _PlainMessage:
+    """Print the message as is (``QiskitError.__str__`` would quote it with ``repr``)."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NexusProviderError(_PlainMessage, QiskitError):
     """Base class of the provider's errors."""
 
 
@@ -36,7 +45,7 @@ class CircuitValidationError(NexusProviderError, ValueError):
     """A circuit cannot run on the backend (too wide, unsupported instruction, no measure...)."""
 
 
-class JobFailedError(JobError):
+class JobFailedError(_PlainMessage, JobError):
     """The job ended in error; ``reason`` carries the backend's message."""
 
     def __init__(self, job_id: str, reason: str) -> None:
@@ -45,7 +54,7 @@ class JobFailedError(JobError):
         self.reason = reason
 
 
-class JobCancelledError(JobError):
+class JobCancelledError(_PlainMessage, JobError):
     """The result of a cancelled job was requested."""
 
     def __init__(self, job_id: str, reason: str = "the job was cancelled") -> None:
@@ -54,7 +63,7 @@ class JobCancelledError(JobError):
         self.reason = reason
 
 
-class CompositeJobError(JobError):
+class CompositeJobError(_PlainMessage, JobError):
     """Some sub-jobs of a composite job failed; ``failures`` maps sub-job ids to messages."""
 
     def __init__(self, job_id: str, failures: dict[str, str]) -> None:

@@ -32,7 +32,7 @@ class NoiseFigures:
     readout_error: float = 3e-3
     """Probability that a measurement reports the wrong bit (symmetric)."""
     reset_error: float = 2e-3
-    """Probability that a reset leaves the qubit in |1⟩ (state-preparation error)."""
+    """Probability that a reset leaves the qubit in state 1 (state-preparation error)."""
 
 
 HSERIES_NOISE = NoiseFigures()

@@ -41,7 +41,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-"""Version of the record format; older versions are migrated on load, newer ones refused."""
+"""Version of the record format.  A file of a newer version is refused with a clear error (upgrade
+the package); when the format changes, older versions will be migrated on load."""
 
 _JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
 

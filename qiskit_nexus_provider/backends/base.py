@@ -113,6 +113,23 @@ class NexusBackend(BackendV2):
         """A fresh client-side job id."""
         return str(uuid.uuid4())
 
+    # -- transpiler -------------------------------------------------------------------------
+    def get_translation_stage_plugin(self) -> str:
+        """Name of the translation stage :func:`~qiskit.compiler.transpile` uses: ``"nexus"``.
+
+        See :class:`~qiskit_nexus_provider.transpiler.NexusTranslationPlugin`: native ``rz``,
+        ``r`` and ``rzz`` gates, one ``r`` per single-qubit run, wrapped angles.
+        """
+        return "nexus"
+
+    def get_scheduling_stage_plugin(self) -> str:
+        """Name of the scheduling stage plugin ``transpile`` uses by default for this backend.
+
+        The ``nexus`` scheduling stage runs last and restores the native form (one ``r`` per
+        single-qubit run, wrapped angles) after Qiskit's optimization stage at levels 2 and 3.
+        """
+        return "nexus"
+
     # -- transport (see jobs/transport.py) ---------------------------------------------------
     @abstractmethod
     def spec(self) -> BackendSpec:

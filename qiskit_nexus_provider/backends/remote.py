@@ -88,7 +88,11 @@ def map_status(status: JobStatusEnum, message: str | None, detail: str | None) -
     qiskit_status = _STATUS_MAP[status]
     text = None
     if qiskit_status in (JobStatus.ERROR, JobStatus.CANCELLED):
-        text = "; ".join(t for t in (status.value, message, detail) if t)
+        parts = [status.value]
+        for part in (message, detail):
+            if part and part not in parts:
+                parts.append(part)
+        text = "; ".join(parts)
     return StatusReport(qiskit_status, text)
 
 
