@@ -1,0 +1,86 @@
+"""Tokens of the emulator: one long-lived refresh token, short-lived opaque access tokens.
+
+As on Nexus, the refresh token travels in the ``myqos_oat`` cookie and is accepted only at
+``POST /auth/tokens/refresh``, which answers with a new access token in ``myqos_id``.  Every
+other endpoint authenticates on ``myqos_id``.  Access tokens are random strings that expire
+``access_token_ttl`` seconds after issue; they live in memory, so after a restart clients
+simply refresh again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+__all__ = ["DEFAULT_ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TokenManager"]
+
+DEFAULT_ACCESS_TOKEN_TTL = 3600.0
+"""Lifetime of an access token, in seconds, unless a fault sets another."""
+
+REFRESH_TOKEN_TTL = 30 * 24 * 3600
+"""Lifetime reported for the refresh token by ``GET /auth/tokens``."""
+
+
+class TokenManager:
+    """Issues and checks tokens; thread-safe.
+
+    Args:
+        refresh_token: The refresh token clients present; a random one when ``None``.
+        clock: Monotonic clock, in seconds (replaceable for tests).
+    """
+
+    def __init__(
+        self, refresh_token: str | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.refresh_token = refresh_token or secrets.token_urlsafe(32)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._expiry: dict[str, float] = {}
+        self._ttl = DEFAULT_ACCESS_TOKEN_TTL
+        self._started = clock()
+
+    @property
+    def access_token_ttl(self) -> float:
+        """Lifetime of newly issued access tokens, in seconds."""
+        return self._ttl
+
+    @access_token_ttl.setter
+    def access_token_ttl(self, value: float | None) -> None:
+        if value is not None and value < 0:
+            raise ValueError("access_token_ttl must be >= 0")
+        self._ttl = DEFAULT_ACCESS_TOKEN_TTL if value is None else float(value)
+
+    def check_refresh_token(self, token: str | None) -> bool:
+        """Whether ``token`` is the refresh token."""
+        return token is not None and secrets.compare_digest(
+            token.encode(), self.refresh_token.encode()
+        )
+
+    def issue_access_token(self) -> str:
+        """Issue a new access token valid for :attr:`access_token_ttl` seconds."""
+        token = secrets.token_urlsafe(32)
+        now = self._clock()
+        with self._lock:
+            # Forget expired tokens so that the table stays small.
+            self._expiry = {t: e for t, e in self._expiry.items() if e > now}
+            self._expiry[token] = now + self._ttl
+        return token
+
+    def check_access_token(self, token: str | None) -> bool:
+        """Whether ``token`` is a current (issued, unexpired) access token."""
+        if not token:
+            return False
+        with self._lock:
+            expiry = self._expiry.get(token)
+        return expiry is not None and self._clock() < expiry
+
+    def expire_access_tokens(self) -> None:
+        """Make every issued access token invalid, as if they had all expired."""
+        with self._lock:
+            self._expiry.clear()
+
+    def refresh_token_ttl(self) -> int:
+        """Seconds the refresh token remains valid (reported by ``GET /auth/tokens``)."""
+        return max(0, int(REFRESH_TOKEN_TTL - (self._clock() - self._started)))

@@ -1,0 +1,115 @@
+"""Circuits: ``/api/circuits/v1beta2``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from qiskit_nexus_provider.emulator.conversion import CircuitError, validate_circuit_json
+from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.query import ListQuery
+from qiskit_nexus_provider.emulator.routes.deps import (
+    ERROR_RESPONSES,
+    Context,
+    circuit_query,
+    require_auth,
+)
+from qiskit_nexus_provider.emulator.schemas import CircuitCreateBody, CircuitPatchBody
+from qiskit_nexus_provider.emulator.serialize import circuit_resource, included_projects
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/api/circuits/v1beta2",
+    tags=["circuits"],
+    dependencies=[Depends(require_auth)],
+    responses=ERROR_RESPONSES,
+)
+Query = Annotated[ListQuery, Depends(circuit_query)]
+_ANNOTATION_KEYS = ("name", "description", "properties", "timestamps")
+
+
+def _properties(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, (bool, int, float, str)) for k, v in value.items()
+    ):
+        raise ApiError(400, "properties must map names to booleans, numbers or strings")
+    return value
+
+
+@router.post("", status_code=201)
+def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str, Any]:
+    """Upload a circuit: ``attributes`` is ``pytket.Circuit.to_dict()`` plus annotations."""
+    attrs = dict(body.data.attributes)
+    name = attrs.get("name")
+    if not isinstance(name, str) or not name:
+        raise ApiError(400, "attributes.name is required (a non-empty string)")
+    description = attrs.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ApiError(400, "attributes.description must be a string")
+    properties = _properties(attrs.get("properties"))
+    content = {k: v for k, v in attrs.items() if k not in _ANNOTATION_KEYS}
+    try:
+        n_qubits = validate_circuit_json(content)
+    except CircuitError as exc:
+        raise ApiError(400, str(exc)) from None
+    content["name"] = name
+    project_id = body.data.relationships.project.data.id
+    circuit = context.store.create_circuit(
+        project_id, name, description, properties, content, n_qubits
+    )
+    projects = context.store.get_projects([project_id])
+    return {
+        "data": circuit_resource(circuit),
+        "included": included_projects(projects, [project_id]),
+    }
+
+
+@router.get("")
+def list_circuits(context: Context, query: Query) -> dict[str, Any]:
+    """A page of circuits, with their projects in ``included``."""
+    page, _ = context.store.list_circuits(query)
+    projects = context.store.get_projects(c.project_id for c in page)
+    return {
+        "data": [circuit_resource(c) for c in page],
+        "included": included_projects(projects, [c.project_id for c in page]),
+    }
+
+
+@router.get("/meta/count")
+def count_circuits(context: Context, query: Query) -> dict[str, int]:
+    """Number of circuits matching the filters."""
+    return {"count": context.store.list_circuits(query)[1]}
+
+
+@router.get("/{circuit_id}")
+def get_circuit(context: Context, circuit_id: str) -> dict[str, Any]:
+    """One circuit with its content; its project is in ``included``."""
+    circuit = context.store.get_circuit(circuit_id)
+    if circuit is None:
+        raise ApiError(404, f"circuit {circuit_id} not found")
+    projects = context.store.get_projects([circuit.project_id])
+    return {
+        "data": circuit_resource(circuit),
+        "included": included_projects(projects, [circuit.project_id]),
+    }
+
+
+@router.patch("/{circuit_id}")
+def update_circuit(context: Context, circuit_id: str, body: CircuitPatchBody) -> dict[str, Any]:
+    """Update a circuit's annotations."""
+    attrs = body.data.attributes
+    circuit = context.store.update_circuit(
+        circuit_id,
+        name=attrs.name,
+        description=attrs.description,
+        properties=None if attrs.properties is None else dict(attrs.properties),
+    )
+    projects = context.store.get_projects([circuit.project_id])
+    return {
+        "data": circuit_resource(circuit),
+        "included": included_projects(projects, [circuit.project_id]),
+    }

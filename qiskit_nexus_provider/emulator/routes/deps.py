@@ -1,0 +1,145 @@
+"""Dependencies of the routes: the shared context, authentication and listing queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyCookie
+
+from qiskit_nexus_provider.api.models import JobStatusEnum
+from qiskit_nexus_provider.emulator.context import EmulatorContext
+from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.query import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    ListQuery,
+    parse_datetime,
+    parse_property_filter,
+)
+
+__all__ = [
+    "ERROR_RESPONSES",
+    "circuit_query",
+    "get_context",
+    "job_query",
+    "project_query",
+    "require_auth",
+]
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "Invalid request"},
+    401: {"description": "Missing, invalid or expired access token"},
+    404: {"description": "Unknown resource"},
+}
+
+access_cookie = APIKeyCookie(
+    name="myqos_id",
+    auto_error=False,
+    description="Access token issued by POST /auth/tokens/refresh",
+)
+refresh_cookie = APIKeyCookie(
+    name="myqos_oat",
+    auto_error=False,
+    description="Refresh token (only accepted by POST /auth/tokens/refresh)",
+)
+
+
+def get_context(request: Request) -> EmulatorContext:
+    """The emulator's shared state."""
+    context: EmulatorContext = request.app.state.emulator
+    return context
+
+
+Context = Annotated[EmulatorContext, Depends(get_context)]
+
+
+def require_auth(
+    context: Context, token: Annotated[str | None, Security(access_cookie)] = None
+) -> None:
+    """Reject requests without a current access token in the ``myqos_id`` cookie."""
+    if not context.tokens.check_access_token(token):
+        raise ApiError(
+            401,
+            "missing, invalid or expired access token (cookie myqos_id); "
+            "get a new one from POST /auth/tokens/refresh",
+        )
+
+
+def _time(value: str | None, name: str) -> dt.datetime | None:
+    return None if value is None else parse_datetime(value, f"filter[timestamps]{name}")
+
+
+def base_query(
+    name_exact: Annotated[list[str] | None, Query(alias="filter[name_exact]")] = None,
+    name_fuzzy: Annotated[str | None, Query(alias="filter[name_fuzzy]")] = None,
+    properties: Annotated[list[str] | None, Query(alias="filter[properties]")] = None,
+    created_after: Annotated[str | None, Query(alias="filter[timestamps][created][after]")] = None,
+    created_before: Annotated[
+        str | None, Query(alias="filter[timestamps][created][before]")
+    ] = None,
+    modified_after: Annotated[
+        str | None, Query(alias="filter[timestamps][modified][after]")
+    ] = None,
+    modified_before: Annotated[
+        str | None, Query(alias="filter[timestamps][modified][before]")
+    ] = None,
+    sort: Annotated[list[str] | None, Query()] = None,
+    page_number: Annotated[int, Query(alias="page[number]", ge=0, le=10**9)] = 0,
+    page_size: Annotated[
+        int, Query(alias="page[size]", ge=1, le=MAX_PAGE_SIZE)
+    ] = DEFAULT_PAGE_SIZE,
+) -> ListQuery:
+    """Filters shared by every collection."""
+    query = ListQuery(
+        name_exact=name_exact or [],
+        name_fuzzy=name_fuzzy or None,
+        properties=[parse_property_filter(p) for p in properties or []],
+        page_number=page_number,
+        page_size=page_size,
+        created_after=_time(created_after, "[created][after]"),
+        created_before=_time(created_before, "[created][before]"),
+        modified_after=_time(modified_after, "[modified][after]"),
+        modified_before=_time(modified_before, "[modified][before]"),
+    )
+    if sort:
+        query.sort = [s for part in sort for s in part.split(",") if s]
+        query.__post_init__()
+    return query
+
+
+BaseQuery = Annotated[ListQuery, Depends(base_query)]
+
+
+def project_query(
+    query: BaseQuery,
+    archived: Annotated[bool | None, Query(alias="filter[archived]")] = None,
+) -> ListQuery:
+    """Filters of the project collection."""
+    query.archived = archived
+    return query
+
+
+def circuit_query(
+    query: BaseQuery,
+    project_ids: Annotated[list[str] | None, Query(alias="filter[project][id]")] = None,
+) -> ListQuery:
+    """Filters of the circuit collection."""
+    query.project_ids = project_ids or []
+    return query
+
+
+def job_query(
+    query: BaseQuery,
+    project_ids: Annotated[list[str] | None, Query(alias="filter[project][id]")] = None,
+    statuses: Annotated[list[JobStatusEnum] | None, Query(alias="filter[status][status]")] = None,
+    job_types: Annotated[
+        list[Literal["execute", "compile"]] | None, Query(alias="filter[job_type]")
+    ] = None,
+) -> ListQuery:
+    """Filters of the job collection."""
+    query.project_ids = project_ids or []
+    query.statuses = [s.value for s in statuses or []]
+    query.job_types = list(job_types or [])
+    return query

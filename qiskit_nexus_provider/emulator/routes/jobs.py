@@ -1,0 +1,182 @@
+"""Jobs: ``/api/jobs/v1beta3`` (execute and compile jobs, status, cancel, retry, delete)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Response
+
+from qiskit_nexus_provider.emulator.conversion import CircuitError
+from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
+from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.query import ListQuery
+from qiskit_nexus_provider.emulator.routes.deps import (
+    ERROR_RESPONSES,
+    Context,
+    job_query,
+    require_auth,
+)
+from qiskit_nexus_provider.emulator.schemas import JobCreateBody, JobItemSpec, RetryBody
+from qiskit_nexus_provider.emulator.serialize import included_projects, job_resource
+from qiskit_nexus_provider.emulator.simulation import aer_noise_model
+from qiskit_nexus_provider.emulator.store import CircuitRow, JobRow
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/api/jobs/v1beta3",
+    tags=["jobs"],
+    dependencies=[Depends(require_auth)],
+    responses=ERROR_RESPONSES,
+)
+Query = Annotated[ListQuery, Depends(job_query)]
+
+MAX_SHOTS_QUANTINUUM = 10_000
+MAX_SHOTS_AER = 1_000_000
+
+
+def _check_items(
+    items: list[JobItemSpec],
+    circuits: dict[str, CircuitRow],
+    target: ExecutionTarget,
+    execute: bool,
+) -> None:
+    max_shots = MAX_SHOTS_QUANTINUUM if target.is_quantinuum else MAX_SHOTS_AER
+    for index, item in enumerate(items):
+        circuit = circuits.get(item.program_id)
+        if circuit is None:
+            raise ApiError(404, f"items[{index}]: circuit {item.program_id} not found")
+        if execute:
+            if item.n_shots is None:
+                raise ApiError(400, f"items[{index}]: n_shots is required for circuits")
+            if item.n_shots > max_shots:
+                raise ApiError(
+                    400,
+                    f"items[{index}]: n_shots {item.n_shots} exceeds the maximum {max_shots} of "
+                    f"{target.device.device_name}",
+                )
+        if circuit.n_qubits > target.device.n_qubits:
+            raise ApiError(
+                400,
+                f"items[{index}]: circuit {circuit.name!r} uses {circuit.n_qubits} qubits; "
+                f"{target.device.device_name} has {target.device.n_qubits}",
+            )
+        if execute and not target.syntax_check_only and circuit.n_qubits > target.max_qubits:
+            raise ApiError(
+                400,
+                f"items[{index}]: circuit {circuit.name!r} uses {circuit.n_qubits} qubits; the "
+                f"emulator simulates at most {target.max_qubits} qubits on "
+                f"{target.device.device_name}",
+            )
+
+
+def _job_document(context: Context, job: JobRow) -> dict[str, Any]:
+    items = context.store.get_items(job.id)
+    projects = context.store.get_projects([job.project_id])
+    return {
+        "data": job_resource(job, items),
+        "included": included_projects(projects, [job.project_id]),
+    }
+
+
+def _get_job(context: Context, job_id: str) -> JobRow:
+    job = context.store.get_job(job_id)
+    if job is None:
+        raise ApiError(404, f"job {job_id} not found")
+    return job
+
+
+@router.post("", status_code=202)
+def create_job(context: Context, body: JobCreateBody) -> dict[str, Any]:
+    """Submit an execute or compile job; it starts ``SUBMITTED`` and runs in the background."""
+    attrs = body.data.attributes
+    definition = attrs.definition
+    execute = attrs.job_type == "execute"
+    expected = "execute_job_definition" if execute else "compile_job_definition"
+    if definition.job_definition_type != expected:
+        raise ApiError(400, f"a {attrs.job_type} job needs job_definition_type {expected!r}")
+    project_id = body.data.relationships.project.data.id
+    if context.store.get_project(project_id) is None:
+        raise ApiError(404, f"project {project_id} not found")
+    target = resolve_target(definition.backend_config)
+    if target.aer_noise_model is not None:
+        try:
+            aer_noise_model(target.aer_noise_model)
+        except CircuitError as exc:
+            raise ApiError(400, f"backend_config.{exc}") from None
+    circuits = context.store.get_circuits(
+        [item.program_id for item in definition.items], with_content=False
+    )
+    _check_items(definition.items, circuits, target, execute)
+    stored_definition = definition.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
+    items = [item.model_dump(mode="json", exclude_none=True) for item in definition.items]
+    job = context.store.create_job(
+        project_id=project_id,
+        name=attrs.name,
+        description=attrs.description,
+        properties=dict(attrs.properties),
+        job_type=attrs.job_type,
+        definition=stored_definition,
+        items=items,
+        inject_failure=execute and context.faults.take_job_failure(),
+    )
+    context.worker.notify()
+    return _job_document(context, job)
+
+
+@router.get("")
+def list_jobs(context: Context, query: Query) -> dict[str, Any]:
+    """A page of jobs (with items), their projects in ``included``."""
+    page, _ = context.store.list_jobs(query)
+    projects = context.store.get_projects(j.project_id for j in page)
+    return {
+        "data": [job_resource(j, context.store.get_items(j.id)) for j in page],
+        "included": included_projects(projects, [j.project_id for j in page]),
+    }
+
+
+@router.get("/meta/count")
+def count_jobs(context: Context, query: Query) -> dict[str, int]:
+    """Number of jobs matching the filters."""
+    return {"count": context.store.list_jobs(query)[1]}
+
+
+@router.get("/{job_id}")
+def get_job(context: Context, job_id: str) -> dict[str, Any]:
+    """One job with its items, ``relationships.programs`` and its project in ``included``."""
+    return _job_document(context, _get_job(context, job_id))
+
+
+@router.get("/{job_id}/attributes/status")
+def get_job_status(context: Context, job_id: str) -> dict[str, Any]:
+    """The job's status as a flat JobStatus dictionary."""
+    return _get_job(context, job_id).status
+
+
+@router.post("/{job_id}/rpc/cancel", status_code=202)
+def cancel_job(
+    context: Context,
+    job_id: str,
+    body: Annotated[dict[str, Any] | None, Body()] = None,
+) -> dict[str, Any]:
+    """Cancel a job (no effect on a finished job)."""
+    context.store.cancel_job(job_id)
+    return {}
+
+
+@router.post("/{job_id}/rpc/retry", status_code=202)
+def retry_job(
+    context: Context, job_id: str, body: Annotated[RetryBody | None, Body()] = None
+) -> dict[str, Any]:
+    """Run a finished job again from scratch (``FULL_RESTART``); by default only ``ERROR`` jobs."""
+    statuses = [s.value for s in (body.retry_status if body and body.retry_status else [])]
+    context.store.retry_job(job_id, statuses or ["ERROR"])
+    context.worker.notify()
+    return {}
+
+
+@router.delete("/{job_id}", status_code=204, response_class=Response)
+def delete_job(context: Context, job_id: str) -> Response:
+    """Delete a job, its results and compilation records."""
+    context.store.delete_job(job_id)
+    return Response(status_code=204)

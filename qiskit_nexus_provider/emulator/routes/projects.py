@@ -1,0 +1,79 @@
+"""Projects: ``/api/projects/v1beta2``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.query import ListQuery
+from qiskit_nexus_provider.emulator.routes.deps import (
+    ERROR_RESPONSES,
+    Context,
+    project_query,
+    require_auth,
+)
+from qiskit_nexus_provider.emulator.schemas import ProjectCreateBody, ProjectPatchBody
+from qiskit_nexus_provider.emulator.serialize import project_resource
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/api/projects/v1beta2",
+    tags=["projects"],
+    dependencies=[Depends(require_auth)],
+    responses=ERROR_RESPONSES,
+)
+Query = Annotated[ListQuery, Depends(project_query)]
+
+
+@router.get("")
+def list_projects(context: Context, query: Query) -> dict[str, Any]:
+    """A page of projects (``page[number]`` from 0; empty ``data`` past the end)."""
+    page, _ = context.store.list_projects(query)
+    return {"data": [project_resource(p) for p in page], "included": []}
+
+
+@router.get("/meta/count")
+def count_projects(context: Context, query: Query) -> dict[str, int]:
+    """Number of projects matching the filters."""
+    return {"count": context.store.list_projects(query)[1]}
+
+
+@router.post("", status_code=201, responses={409: {"description": "Name already used"}})
+def create_project(context: Context, body: ProjectCreateBody) -> dict[str, Any]:
+    """Create a project (names are unique)."""
+    attrs = body.data.attributes
+    project = context.store.create_project(attrs.name, attrs.description, dict(attrs.properties))
+    return {"data": project_resource(project), "included": []}
+
+
+@router.get("/{project_id}")
+def get_project(context: Context, project_id: str) -> dict[str, Any]:
+    """One project."""
+    project = context.store.get_project(project_id)
+    if project is None:
+        raise ApiError(404, f"project {project_id} not found")
+    return {"data": project_resource(project), "included": []}
+
+
+@router.patch("/{project_id}", responses={409: {"description": "Name already used"}})
+def update_project(context: Context, project_id: str, body: ProjectPatchBody) -> dict[str, Any]:
+    """Update name, description, archived flag or properties (``null`` leaves a field as is)."""
+    attrs = body.data.attributes
+    project = context.store.update_project(
+        project_id,
+        name=attrs.name,
+        description=attrs.description,
+        archived=attrs.archived,
+        properties=None if attrs.properties is None else dict(attrs.properties),
+    )
+    return {"data": project_resource(project), "included": []}
+
+
+@router.delete("/{project_id}", status_code=204, response_class=Response)
+def delete_project(context: Context, project_id: str) -> Response:
+    """Delete an archived project and all its contents."""
+    context.store.delete_project(project_id)
+    return Response(status_code=204)

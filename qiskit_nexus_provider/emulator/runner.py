@@ -1,0 +1,163 @@
+"""Execution of one job: circuits through the simulator, or through the compiler.
+
+Execute jobs run in chunks of :data:`CHUNK_SIZE` items; each chunk is one qiskit-aer call per
+distinct shot count, and its results are stored in one transaction, so a long job reports
+progress, honours cancellation between chunks and can be resumed after a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from qiskit_nexus_provider.emulator.compilation import compile_circuit
+from qiskit_nexus_provider.emulator.conversion import (
+    CircuitError,
+    PreparedCircuit,
+    hqc_cost,
+    prepare,
+)
+from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
+from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.simulation import run_batch
+from qiskit_nexus_provider.emulator.store import ItemOutcome, ItemRow, JobRow, Store, transition
+
+__all__ = ["CHUNK_SIZE", "INJECTED_FAILURE", "run_job"]
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 256
+"""Number of items simulated together."""
+
+INJECTED_FAILURE = "Injected failure"
+"""Error message of jobs failed by the ``fail_next_jobs`` fault."""
+
+_PENDING = ("SUBMITTED", "QUEUED", "RUNNING", "RETRYING")
+
+
+def _error(item_id: int, status: dict[str, object], message: str) -> ItemOutcome:
+    return ItemOutcome(item_id, transition(status, "ERROR", message, cost=0.0))
+
+
+def run_job(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
+    """Run ``job`` (already marked ``RUNNING``) to its final status.
+
+    Args:
+        store: The emulator's state.
+        job: The job to run.
+        should_stop: Returns ``True`` when the emulator shuts down; the job is then left
+            ``RUNNING`` so that it is resumed at the next start.
+    """
+    try:
+        _run(store, job, should_stop)
+    except Exception as exc:  # keep the worker alive, whatever happens
+        logger.exception("job %s failed inside the emulator", job.id)
+        store.fail_job(job.id, f"emulator internal error: {exc!r}")
+
+
+def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
+    items = [i for i in store.get_items(job.id) if i.status["status"] in _PENDING]
+    if job.inject_failure:
+        store.fail_job(job.id, INJECTED_FAILURE)
+        return
+    try:
+        target = resolve_target(job.definition.get("backend_config", {}))
+    except ApiError as exc:
+        store.fail_job(job.id, exc.message)
+        return
+    for start in range(0, len(items), CHUNK_SIZE):
+        if should_stop():
+            return
+        status = store.job_status_name(job.id)
+        if status is None:  # deleted meanwhile
+            return
+        if status == "CANCELLING":
+            break
+        chunk = items[start : start + CHUNK_SIZE]
+        if job.job_type == "compile":
+            outcomes = _compile_chunk(store, job, target, chunk)
+        else:
+            outcomes = _execute_chunk(store, job, target, chunk)
+        if not store.record_outcomes(job.id, outcomes):
+            return
+    if not should_stop():
+        store.finish_job(job.id)
+
+
+def _execute_chunk(
+    store: Store, job: JobRow, target: ExecutionTarget, chunk: Sequence[ItemRow]
+) -> list[ItemOutcome]:
+    running = store.mark_items_running(job.id, [i.item_id for i in chunk])
+    circuits = store.get_circuits([i.program_id for i in chunk], with_content=True)
+    valid_check = bool(job.definition.get("valid_check", True))
+    outcomes: dict[int, ItemOutcome] = {}
+    to_run: list[tuple[ItemRow, PreparedCircuit, float]] = []
+    for item in chunk:
+        status = running.get(item.item_id, item.status)
+        circuit = circuits.get(item.program_id)
+        if circuit is None or circuit.content is None:
+            outcomes[item.item_id] = _error(item.item_id, status, "circuit no longer exists")
+            continue
+        shots = int(item.spec.get("n_shots") or 1)
+        try:
+            prepared = prepare(circuit.content, target, valid_check)
+        except CircuitError as exc:
+            outcomes[item.item_id] = _error(item.item_id, status, str(exc))
+            continue
+        cost = hqc_cost(circuit.content, shots) if target.is_quantinuum else 0.0
+        to_run.append((item, prepared, cost))
+    runs = run_batch(
+        target,
+        [p for _, p, _ in to_run],
+        [int(item.spec.get("n_shots") or 1) for item, _, _ in to_run],
+    )
+    for (item, _, cost), run in zip(to_run, runs, strict=True):
+        status = running.get(item.item_id, item.status)
+        if run.result is None:
+            outcomes[item.item_id] = _error(item.item_id, status, run.error or "simulation failed")
+            continue
+        outcomes[item.item_id] = ItemOutcome(
+            item.item_id,
+            transition(status, "COMPLETED", "Completed", cost=cost),
+            result=run.result,
+            device_name=target.device.device_name,
+        )
+    return [outcomes[i.item_id] for i in chunk]
+
+
+def _compile_chunk(
+    store: Store, job: JobRow, target: ExecutionTarget, chunk: Sequence[ItemRow]
+) -> list[ItemOutcome]:
+    running = store.mark_items_running(job.id, [i.item_id for i in chunk])
+    level = int(job.definition.get("optimisation_level", 2) or 0)
+    outcomes = []
+    for item in chunk:
+        status = running.get(item.item_id, item.status)
+        circuit = store.get_circuit(item.program_id)
+        if circuit is None or circuit.content is None:
+            outcomes.append(_error(item.item_id, status, "circuit no longer exists"))
+            continue
+        try:
+            compiled = compile_circuit(circuit.content, target, level)
+        except CircuitError as exc:
+            outcomes.append(_error(item.item_id, status, str(exc)))
+            continue
+        compiled_row = store.create_circuit(
+            project_id=job.project_id,
+            name=f"{circuit.name}-compiled-{target.device.device_name}",
+            description=circuit.description,
+            properties=circuit.properties,
+            content=compiled,
+            n_qubits=len(compiled.get("qubits", [])),
+        )
+        compilation = store.create_compilation(
+            job=job, original_circuit_id=circuit.id, compiled_circuit_id=compiled_row.id
+        )
+        outcomes.append(
+            ItemOutcome(
+                item.item_id,
+                transition(status, "COMPLETED", "Compiled", cost=0.0),
+                compilation_id=compilation.id,
+            )
+        )
+    return outcomes

@@ -1,0 +1,239 @@
+"""The SQLite connection of the store, its schema, and helpers shared by the table mixins."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from qiskit_nexus_provider.emulator.store.rows import (
+    CircuitRow,
+    ItemRow,
+    JobRow,
+    ProjectRow,
+    iso_now,
+    transition,
+)
+
+__all__ = ["StoreBase"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    properties TEXT NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    contents_modified TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS circuits (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    properties TEXT NOT NULL,
+    content TEXT NOT NULL,
+    n_qubits INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS circuits_project ON circuits(project_id);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    properties TEXT NOT NULL,
+    job_type TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_name TEXT NOT NULL,
+    inject_failure INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_project ON jobs(project_id);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status_name);
+CREATE TABLE IF NOT EXISTS job_items (
+    job_id TEXT NOT NULL,
+    item_id INTEGER NOT NULL,
+    program_id TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result_id TEXT,
+    compilation_id TEXT,
+    PRIMARY KEY (job_id, item_id)
+);
+CREATE TABLE IF NOT EXISTS results (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    item_id INTEGER NOT NULL,
+    program_id TEXT NOT NULL,
+    device_name TEXT NOT NULL,
+    content TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_job ON results(job_id);
+CREATE TABLE IF NOT EXISTS compilations (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    properties TEXT NOT NULL,
+    original_circuit_id TEXT NOT NULL,
+    compiled_circuit_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS compilations_job ON compilations(job_id);
+"""
+
+
+class StoreBase:
+    """One SQLite connection guarded by a re-entrant lock, shared by every thread.
+
+    Args:
+        path: Database file, or ``None`` for an in-memory database.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        target = ":memory:" if self.path is None else str(self.path)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        if self.path is not None:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    @staticmethod
+    def _project(row: sqlite3.Row) -> ProjectRow:
+        return ProjectRow(
+            id=row["id"],
+            name=row["name"],
+            description=row["description"],
+            properties=json.loads(row["properties"]),
+            archived=bool(row["archived"]),
+            created=row["created"],
+            modified=row["modified"],
+            contents_modified=row["contents_modified"],
+            seq=row["seq"],
+        )
+
+    @staticmethod
+    def _circuit(row: sqlite3.Row, with_content: bool) -> CircuitRow:
+        return CircuitRow(
+            id=row["id"],
+            project_id=row["project_id"],
+            name=row["name"],
+            description=row["description"],
+            properties=json.loads(row["properties"]),
+            n_qubits=row["n_qubits"],
+            created=row["created"],
+            modified=row["modified"],
+            seq=row["seq"],
+            content=json.loads(row["content"]) if with_content else None,
+        )
+
+    @staticmethod
+    def _job(row: sqlite3.Row) -> JobRow:
+        return JobRow(
+            id=row["id"],
+            project_id=row["project_id"],
+            name=row["name"],
+            description=row["description"],
+            properties=json.loads(row["properties"]),
+            job_type=row["job_type"],
+            definition=json.loads(row["definition"]),
+            status=json.loads(row["status"]),
+            inject_failure=bool(row["inject_failure"]),
+            created=row["created"],
+            modified=row["modified"],
+            seq=row["seq"],
+        )
+
+    @staticmethod
+    def _item(row: sqlite3.Row) -> ItemRow:
+        return ItemRow(
+            job_id=row["job_id"],
+            item_id=row["item_id"],
+            program_id=row["program_id"],
+            spec=json.loads(row["spec"]),
+            status=json.loads(row["status"]),
+            result_id=row["result_id"],
+            compilation_id=row["compilation_id"],
+        )
+
+    @staticmethod
+    def _set_job_status(conn: sqlite3.Connection, job_id: str, status: dict[str, Any]) -> None:
+        conn.execute(
+            "UPDATE jobs SET status = ?, status_name = ?, modified = ? WHERE id = ?",
+            (json.dumps(status), status["status"], iso_now(), job_id),
+        )
+
+    def _delete_job_rows(self, conn: sqlite3.Connection, job_id: str) -> None:
+        conn.execute("DELETE FROM job_items WHERE job_id = ?", (job_id,))
+        conn.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
+        conn.execute("DELETE FROM compilations WHERE job_id = ?", (job_id,))
+        conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def _set_items(
+        self,
+        conn: sqlite3.Connection,
+        job_id: str,
+        status: str,
+        message: str,
+        *,
+        only: Sequence[str] | None = None,
+        restart: bool = False,
+    ) -> None:
+        rows = conn.execute(
+            "SELECT item_id, status FROM job_items WHERE job_id = ?", (job_id,)
+        ).fetchall()
+        updates = []
+        for row in rows:
+            old = json.loads(row["status"])
+            if only is not None and old["status"] not in only:
+                continue
+            new = transition(old, status, message, restart=restart)
+            if new["cost"] is None:
+                new["cost"] = 0.0
+            updates.append((json.dumps(new), job_id, row["item_id"]))
+        conn.executemany(
+            "UPDATE job_items SET status = ? WHERE job_id = ? AND item_id = ?", updates
+        )
+
+    def _touch_project(self, conn: sqlite3.Connection, project_id: str) -> None:
+        conn.execute(
+            "UPDATE projects SET contents_modified = ? WHERE id = ?", (iso_now(), project_id)
+        )

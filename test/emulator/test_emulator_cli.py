@@ -1,0 +1,176 @@
+"""The command line (``python -m qiskit_nexus_provider.emulator``) and the pytest plugin."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qiskit_nexus_provider.emulator.cli import add_arguments, run
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def test_arguments() -> None:
+    args = parse(
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "8123",
+        "--db",
+        "x.db",
+        "--token",
+        "T",
+        "--error-rate",
+        "0.1",
+        "--rate-limit-rate",
+        "0.2",
+        "--disconnect-rate",
+        "0.3",
+        "--latency",
+        "0.5",
+        "--fail-next-jobs",
+        "2",
+        "--access-token-ttl",
+        "60",
+        "--seed",
+        "9",
+    )
+    assert (
+        args.port,
+        args.db,
+        args.token,
+        args.error_rate,
+        args.rate_limit_rate,
+        args.disconnect_rate,
+        args.latency,
+        args.fail_next_jobs,
+        args.access_token_ttl,
+        args.seed,
+    ) == (8123, "x.db", "T", 0.1, 0.2, 0.3, 0.5, 2, 60.0, 9)
+    defaults = parse()
+    assert defaults.port == 0 and defaults.db is None and defaults.access_token_ttl is None
+    for bad in (["--error-rate", "2"], ["--latency", "-1"], ["--fail-next-jobs", "x"]):
+        with pytest.raises(SystemExit):
+            parse(*bad)
+
+
+def test_run_reports_startup_failures(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert run(parse("--port", str(busy.getsockname()[1]))) == 1
+    assert "cannot start" in capsys.readouterr().err
+    assert run(parse("--error-rate", "0.7", "--rate-limit-rate", "0.7")) == 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_module_entry_point(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qiskit_nexus_provider.emulator",
+            "--token",
+            "cli-token",
+            "--db",
+            str(tmp_path / "cli.sqlite"),
+            "--rate-limit-rate",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stdout is not None
+    lines = []
+    try:
+        for line in process.stdout:  # blocking reads: the banner ends with the Ctrl-C hint
+            lines.append(line.strip())
+            if "Ctrl-C" in line:
+                break
+        banner = "\n".join(lines)
+        url = next(
+            line.split()[-1] for line in lines if line.startswith("Nexus emulator running at")
+        )
+        port = url.rsplit(":", 1)[1]
+        assert "Refresh token: cli-token" in banner
+        assert f"export NEXUS_PORT={port}" in banner and "export NEXUS_DOMAIN=127.0.0.1" in banner
+        assert "export NEXUS_PROTOCOL=http" in banner
+        assert httpx.get(f"{url}/_emulator/health").json()["status"] == "ok"
+        assert httpx.get(f"{url}/api/projects/v1beta2").status_code == 429  # faults from the CLI
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+        assert "stopped" in process.stdout.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (tmp_path / "cli.sqlite").exists()
+
+
+def test_pytest_plugin_fixtures(tmp_path: Path) -> None:
+    """The ``pytest11`` plugin gives other projects the ``nexus_emulator`` fixtures."""
+    test_file = tmp_path / "test_uses_plugin.py"
+    test_file.write_text(
+        textwrap.dedent("""
+        import httpx
+
+        def test_fixture(nexus_emulator):
+            assert nexus_emulator.running
+            response = httpx.post(nexus_emulator.url + "/auth/tokens/refresh",
+                                  cookies={"myqos_oat": nexus_emulator.token})
+            assert response.status_code == 200
+
+        def test_session_fixture(nexus_emulator_session):
+            assert nexus_emulator_session.url.startswith("http://127.0.0.1:")
+    """)
+    )
+    env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "qiskit_nexus_provider.emulator.pytest_plugin",
+            "-p",
+            "no:cacheprovider",
+            str(test_file),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+
+
+def test_import_is_cheap() -> None:
+    code = (
+        "import sys, qiskit_nexus_provider.emulator as e; "
+        "heavy = ('fastapi', 'uvicorn', 'qiskit', 'qiskit_aer', 'pytket'); "
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_run_reports_unusable_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(parse("--db", str(tmp_path / "missing-dir" / "x.sqlite"))) == 1
+    assert "cannot start" in capsys.readouterr().err
