@@ -106,9 +106,14 @@ class OfflineSimulatorBackend(NexusBackend):
         self._start(job)
 
     def resume_job(self, job: NexusJob) -> bool:
+        from ..jobs.transport import StatusReport
+
         if "seed" not in job.state:
             return False
-        if not job.state.get("cancelled"):
+        cached = job.state.pop("result", None)
+        if cached is not None:
+            job.restore_final(StatusReport(JobStatus.DONE), Result.from_dict(cached))
+        elif not job.state.get("cancelled"):
             self._start(job)
         return True
 

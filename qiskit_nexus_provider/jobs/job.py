@@ -182,17 +182,28 @@ class NexusJob(JobV1):
             self._final = None
         return accepted
 
+    def restore_final(self, report: StatusReport, result: Result | None = None) -> None:
+        """Set a final status (and result) known from a persisted record."""
+        self._final = report
+        self._result = result
+
     # -- persistence -----------------------------------------------------------------------
     def to_record(self) -> JobRecord:
         """The job as a store record (circuits as QPY, options, backend spec, transport state)."""
         self._require_submitted()
+        spec = self.transport.spec()
+        state = dict(self.state)
+        if spec.kind == "offline" and self.status_report().status is JobStatus.DONE:
+            # An offline result lives nowhere else: keep it, so that a restored job answers at
+            # once with exactly these counts, even under another version of Aer.
+            state["result"] = self.result().to_dict()
         report = self._final
         return JobRecord(
             job_id=self._job_id,
-            backend=self.transport.spec(),
+            backend=spec,
             options=self.options.model_dump(mode="json"),
             circuits_qpy=encode_circuits(self.circuits),
-            state=self.state,
+            state=state,
             status=report.status.name if report else None,
             error=report.message if report else None,
         )

@@ -176,3 +176,36 @@ def test_cancelled_offline_job_stays_cancelled_after_restore(
     job.persist()
     restored = NexusJob.restore(job.job_id(), store_path=store_path)
     assert restored.status() is JobStatus.CANCELLED
+
+
+def test_restored_finished_offline_job_answers_without_rerunning(
+    provider: NexusProvider, store_path: Path, monkeypatch
+) -> None:
+    from qiskit.providers import JobStatus
+    from qiskit_aer import AerSimulator
+
+    backend = provider.get_backend("offline_simulator_noise")
+    job = backend.run(_circuits(backend), shots=50, memory=True)
+    original = job.result()
+    job.persist()
+
+    def no_rerun(*args, **kwargs):
+        raise AssertionError("a finished job was simulated again")
+
+    monkeypatch.setattr(AerSimulator, "run", no_rerun)
+    restored = NexusJob.restore(job.job_id(), store_path=store_path)
+    assert restored.status() is JobStatus.DONE
+    assert restored.result().get_counts() == original.get_counts()
+    assert restored.result().get_memory(0) == original.get_memory(0)
+    assert restored.result().job_id == job.job_id()
+
+
+def test_unfinished_offline_job_is_rerun_with_its_seed(
+    provider: NexusProvider, store_path: Path, slow_circuit
+) -> None:
+    backend = provider.get_backend("offline_simulator_no_noise")
+    backend.run(slow_circuit(backend), shots=300)  # keeps Aer busy: the next job is unfinished
+    job = backend.run(_circuits(backend), shots=200)
+    job.persist()
+    restored = NexusJob.restore(job.job_id(), store_path=store_path)
+    assert restored.result().get_counts() == job.result().get_counts()

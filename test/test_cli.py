@@ -1,0 +1,131 @@
+"""The qiskit-nexus command line: demo, backends, jobs, job show/result/cancel, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from qiskit import QuantumCircuit, transpile
+
+from qiskit_nexus_provider import NexusProvider
+from qiskit_nexus_provider.cli import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, main
+
+
+def test_demo_prints_bell_and_batch_counts(capsys, store_path: Path) -> None:
+    assert main(["demo", "--seed", "3", "--store-path", str(store_path)]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "offline_simulator_no_noise" in out
+    assert "bell" in out and "encode-3" in out
+    assert "{'011': 100}" in out  # encode-3 puts 3 in binary on its clbits
+
+
+def test_demo_json_is_machine_readable(capsys, store_path: Path) -> None:
+    assert main(["demo", "--json", "--shots", "20", "--store-path", str(store_path)]) == EXIT_OK
+    data = json.loads(capsys.readouterr().out)
+    assert data["backend"] == "offline_simulator_no_noise"
+    assert data["counts"]["encode-2"] == {"010": 20}
+    assert sum(data["counts"]["bell"].values()) == 20
+    assert set(data["counts"]["bell"]) <= {"00", "11"}
+
+
+def test_console_script_is_installed(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("qiskit-nexus")
+    if not exe.exists():
+        pytest.skip("console script not installed next to this interpreter")
+    proc = subprocess.run(
+        [str(exe), "backends", "--json"],
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp_path), "PATH": ""},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert {row["name"] for row in json.loads(proc.stdout)} >= {"offline_simulator_noise"}
+
+
+def test_backends_table(capsys, provider: NexusProvider) -> None:
+    assert main(["backends", "--store-path", str(provider.store_path)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["name", "kind", "qubits"]
+    assert any(line.startswith("offline_simulator_noise") for line in lines)
+
+
+def _persisted_job(provider: NexusProvider) -> str:
+    backend = provider.get_backend("offline_simulator_no_noise")
+    qc = QuantumCircuit(1, 1, name="one")
+    qc.x(0)
+    qc.measure(0, 0)
+    job = backend.run(transpile(qc, backend), shots=5)
+    job.result()
+    job.persist()
+    return job.job_id()
+
+
+def test_jobs_lists_persisted_jobs_and_hides_composite_slots(capsys, provider) -> None:
+    job_id = _persisted_job(provider)
+    backend = provider.get_backend("offline_simulator_no_noise")
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    composite = backend.run([transpile(qc, backend)] * 4, shots=1, max_circuits_per_job=2)
+    composite.result(timeout=60)
+    assert main(["jobs", "--json", "--store-path", str(provider.store_path)]) == EXIT_OK
+    rows = json.loads(capsys.readouterr().out)
+    ids = {row["job_id"] for row in rows}
+    assert ids == {job_id, composite.job_id()}
+    kinds = {row["job_id"]: row["kind"] for row in rows}
+    assert kinds[composite.job_id()] == "composite"
+
+
+def test_job_show_result_and_cancel(capsys, provider) -> None:
+    job_id = _persisted_job(provider)
+    store = ["--store-path", str(provider.store_path)]
+    assert main(["job", "show", job_id, *store]) == EXIT_OK
+    assert "DONE" in capsys.readouterr().out
+    assert main(["job", "result", job_id, "--json", *store]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["counts"] == [{"1": 5}]
+    assert main(["job", "cancel", job_id, *store]) == EXIT_OK
+    assert "already final" in capsys.readouterr().out
+
+
+def test_unknown_job_id_is_a_usage_error(capsys, provider) -> None:
+    code = main(["job", "show", "no-such-job", "--store-path", str(provider.store_path)])
+    assert code == EXIT_USAGE
+    assert "no-such-job" in capsys.readouterr().err
+
+
+def test_unsafe_job_id_is_refused(capsys, provider) -> None:
+    code = main(["job", "show", "../../etc/passwd", "--store-path", str(provider.store_path)])
+    assert code == EXIT_USAGE
+    assert "Invalid job id" in capsys.readouterr().err
+
+
+def test_failed_job_result_exits_1(capsys, provider, monkeypatch) -> None:
+    from qiskit_aer import AerSimulator
+
+    real_run = AerSimulator.run
+
+    def failing_run(self, circuits, **kwargs):
+        job = real_run(self, circuits, **kwargs)
+        job.result().success = False
+        job.result().results[0].success = False
+        job.result().results[0].status = "ERROR: injected"
+        return job
+
+    monkeypatch.setattr(AerSimulator, "run", failing_run)
+    backend = provider.get_backend("offline_simulator_no_noise")
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    job = backend.run(transpile(qc, backend), shots=5)
+    job.wait_for_final_state(timeout=60)
+    job.persist()
+    code = main(["job", "result", job.job_id(), "--store-path", str(provider.store_path)])
+    assert code == EXIT_JOB_FAILED
+    assert "injected" in capsys.readouterr().err
+
+
+def test_unknown_backend_is_a_usage_error(capsys, store_path: Path) -> None:
+    assert main(["demo", "--backend", "H9-9", "--store-path", str(store_path)]) == EXIT_USAGE
+    assert "Available backends" in capsys.readouterr().err
