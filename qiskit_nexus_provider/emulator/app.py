@@ -77,7 +77,7 @@ def create_app(context: EmulatorContext) -> FastAPI:
         return JSONResponse(error_body(f"internal error of the emulator: {exc!r}"), 500)
 
     @app.get("/_emulator/health", tags=["emulator"], include_in_schema=False)
-    def _health() -> dict[str, Any]:
+    async def _health() -> dict[str, Any]:
         return {"status": "ok", "jobs": context.store.count_jobs()}
 
     for router in ROUTERS:

@@ -7,8 +7,10 @@ progress, honours cancellation between chunks and can be resumed after a restart
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from qiskit_nexus_provider.emulator.compilation import compile_circuit
 from qiskit_nexus_provider.emulator.conversion import (
@@ -88,23 +90,34 @@ def _execute_chunk(
     store: Store, job: JobRow, target: ExecutionTarget, chunk: Sequence[ItemRow]
 ) -> list[ItemOutcome]:
     running = store.mark_items_running(job.id, [i.item_id for i in chunk])
-    circuits = store.get_circuits([i.program_id for i in chunk], with_content=True)
+    contents = store.circuit_contents(i.program_id for i in chunk)
     valid_check = bool(job.definition.get("valid_check", True))
     outcomes: dict[int, ItemOutcome] = {}
     to_run: list[tuple[ItemRow, PreparedCircuit, float]] = []
+    # Each circuit is decoded and converted once, and its JSON is dropped at once.
+    prepared_by_id: dict[str, tuple[PreparedCircuit, dict[str, Any] | None] | str] = {}
     for item in chunk:
         status = running.get(item.item_id, item.status)
-        circuit = circuits.get(item.program_id)
-        if circuit is None or circuit.content is None:
-            outcomes[item.item_id] = _error(item.item_id, status, "circuit no longer exists")
-            continue
         shots = int(item.spec.get("n_shots") or 1)
-        try:
-            prepared = prepare(circuit.content, target, valid_check)
-        except CircuitError as exc:
-            outcomes[item.item_id] = _error(item.item_id, status, str(exc))
+        entry = prepared_by_id.get(item.program_id)
+        if entry is None:
+            text = contents.get(item.program_id)
+            if text is None:
+                entry = "circuit no longer exists"
+            else:
+                content = json.loads(text)
+                try:
+                    prepared = prepare(content, target, valid_check)
+                except CircuitError as exc:
+                    entry = str(exc)
+                else:
+                    entry = (prepared, content if target.is_quantinuum else None)
+            prepared_by_id[item.program_id] = entry
+        if isinstance(entry, str):
+            outcomes[item.item_id] = _error(item.item_id, status, entry)
             continue
-        cost = hqc_cost(circuit.content, shots) if target.is_quantinuum else 0.0
+        prepared, content = entry
+        cost = hqc_cost(content, shots) if content is not None else 0.0
         to_run.append((item, prepared, cost))
     runs = run_batch(
         target,
@@ -121,6 +134,7 @@ def _execute_chunk(
             transition(status, "COMPLETED", "Completed", cost=cost),
             result=run.result,
             device_name=target.device.device_name,
+            program_id=item.program_id,
         )
     return [outcomes[i.item_id] for i in chunk]
 

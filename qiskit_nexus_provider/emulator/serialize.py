@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit_nexus_provider.emulator.devices import DEVICES
+from qiskit_nexus_provider.emulator.jsonio import json_bytes
 from qiskit_nexus_provider.emulator.store import (
     CircuitRow,
     CompilationRow,
@@ -123,15 +126,58 @@ def result_document(result: ResultRow) -> dict[str, Any]:
                 "job": _ref(result.job_id, "job"),
             },
         },
-        "included": [
-            {
-                "id": device.snapshot_id,
-                "type": "backend_snapshot",
-                "attributes": device.backend_info(),
-                "relationships": {},
-            }
-        ],
+        "included": [_snapshot(device.device_name)],
     }
+
+
+@functools.cache
+def _snapshot(device_name: str) -> dict[str, Any]:
+    device = DEVICES[device_name]
+    return {
+        "id": device.snapshot_id,
+        "type": "backend_snapshot",
+        "attributes": device.backend_info(),
+        "relationships": {},
+    }
+
+
+@functools.cache
+def _snapshot_json(device_name: str) -> bytes:
+    return json_bytes(_snapshot(device_name))
+
+
+def _canonical(text: str) -> bool:
+    """Whether stored JSON is in the form :func:`~.jsonio.json_bytes` writes (results stored by
+    earlier versions of the emulator have spaces after separators)."""
+    return '": ' not in text and '", ' not in text and "NaN" not in text and "Infinity" not in text
+
+
+def result_document_bytes(result: ResultRow, text: str) -> bytes:
+    """The bytes of :func:`result_document`, with the result's stored JSON ``text`` as it is."""
+    if not _canonical(text):
+        result.content = json.loads(text)
+        return json_bytes(result_document(result))
+    device = DEVICES[result.device_name]
+    relationships = json_bytes(
+        {
+            "program": _ref(result.program_id, "circuit"),
+            "backend_snapshot": _ref(device.snapshot_id, "backend_snapshot"),
+            "job": _ref(result.job_id, "job"),
+        }
+    )
+    return b"".join(
+        (
+            b'{"data":{"id":',
+            json_bytes(result.id),
+            b',"type":"result","attributes":',
+            text.encode(),
+            b',"relationships":',
+            relationships,
+            b'},"included":[',
+            _snapshot_json(result.device_name),
+            b"]}",
+        )
+    )
 
 
 def compilation_resource(compilation: CompilationRow) -> dict[str, Any]:

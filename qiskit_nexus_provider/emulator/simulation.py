@@ -1,13 +1,19 @@
 """Running prepared circuits on qiskit-aer and producing pytket ``BackendResult`` JSON.
 
-Circuits sharing a shot count go to qiskit-aer in one ``AerSimulator.run`` call; each result
-becomes a pytket ``BackendResult`` dictionary whose ``shots`` is an ``OutcomeArray`` over the
-circuit's bits.  Syntax checkers return all-zero outcomes without simulating.  Emulated H-series
+Circuits sharing a shot count go to qiskit-aer in one call; each result becomes a pytket
+``BackendResult`` dictionary whose ``shots`` is an ``OutcomeArray`` over the circuit's bits.
+Syntax checkers return all-zero outcomes without simulating.  Emulated H-series
 devices add the depolarizing noise of :class:`~qiskit_nexus_provider.emulator.devices.NoiseParams`.
+
+Directly translated circuits are assembled into qiskit-aer's own circuits here and run by the
+simulator's controller (qiskit-aer's Python assembler, behind ``AerSimulator.run``, costs several
+times the simulation of small circuits); other circuits go through ``AerSimulator.run``.  Both
+give the same shots for the same seed.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -62,6 +68,11 @@ def _readouts(memory: Sequence[str], positions: Sequence[int], shots: int) -> np
 
 def _gate_names(circuits: Sequence[QuantumCircuit]) -> tuple[set[str], set[str]]:
     """Names of the noisy one- and two-qubit gates used by ``circuits`` (control flow included)."""
+    names_1q, names_2q = _raw_gate_names(circuits)
+    return names_1q - names_2q, names_2q
+
+
+def _raw_gate_names(circuits: Sequence[QuantumCircuit]) -> tuple[set[str], set[str]]:
     names_1q: set[str] = set()
     names_2q: set[str] = set()
     stack = list(circuits)
@@ -79,14 +90,17 @@ def _gate_names(circuits: Sequence[QuantumCircuit]) -> tuple[set[str], set[str]]
                 names_1q.add(op.name)
             elif op.num_qubits == 2:
                 names_2q.add(op.name)
-    return names_1q - names_2q, names_2q
+    return names_1q, names_2q
 
 
 def _noise_model(noise: NoiseParams, circuits: Sequence[QuantumCircuit]) -> Any:
     """Depolarizing gate noise and readout errors with the device's parameters."""
+    return _noise_model_for(noise, *_gate_names(circuits))
+
+
+def _noise_model_for(noise: NoiseParams, names_1q: set[str], names_2q: set[str]) -> Any:
     from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error
 
-    names_1q, names_2q = _gate_names(circuits)
     model = NoiseModel()
     if names_1q and noise.depol_1q > 0:
         model.add_all_qubit_quantum_error(depolarizing_error(noise.depol_1q, 1), sorted(names_1q))
@@ -99,11 +113,12 @@ def _noise_model(noise: NoiseParams, circuits: Sequence[QuantumCircuit]) -> Any:
     return model
 
 
-def _simulator(target: ExecutionTarget, circuits: Sequence[QuantumCircuit]) -> Any:
+def _simulator_for(
+    target: ExecutionTarget, width: int, names_1q: set[str], names_2q: set[str]
+) -> Any:
     from qiskit_aer import AerSimulator
 
     method = target.method
-    width = max((qc.num_qubits for qc in circuits), default=0)
     noisy = target.noise is not None or target.aer_noise_model is not None
     if method == "automatic" and width <= 24:
         # Aer's per-circuit method analysis costs more than the simulation of small circuits.
@@ -118,10 +133,121 @@ def _simulator(target: ExecutionTarget, circuits: Sequence[QuantumCircuit]) -> A
         # (and collapses when the machine is busy); one thread is much faster here.
         options["max_parallel_threads"] = 1
     if target.noise is not None:
-        options["noise_model"] = _noise_model(target.noise, circuits)
+        options["noise_model"] = _noise_model_for(target.noise, names_1q, names_2q)
     elif target.aer_noise_model is not None:
         options["noise_model"] = aer_noise_model(target.aer_noise_model)
     return AerSimulator(**options)
+
+
+# ----------------------------------------------------------------------------------------------
+# direct assembly: translated operations straight into qiskit-aer circuits
+#
+# ``AerSimulator.run`` spends most of its time turning Qiskit circuits into qiskit-aer's own
+# circuits in Python.  Circuits of the direct translator are assembled here instead, with the
+# same qiskit-aer calls and in the same order as qiskit-aer's assembler would make them, then
+# executed by the simulator's controller, so the results (seeded ones included) are the same.
+# Anything unexpected falls back to ``AerSimulator.run``.
+
+# Gates qiskit-aer's assembler passes through as they are (others go through its compiler).
+_DIRECT_GATES = frozenset(
+    {"ccx", "cp", "crx", "cry", "crz", "cswap", "csx", "cx", "cy", "cz", "ecr", "h", "p", "r"}
+    | {"rx", "rxx", "ry", "ryy", "rz", "rzz", "s", "sdg", "swap", "sx", "sxdg", "t", "tdg"}
+    | {"u2", "u3", "x", "y", "z", "measure", "reset"}
+)
+
+
+class _Shape:
+    """What ``generate_aer_config`` reads of a circuit."""
+
+    __slots__ = ("num_clbits", "num_qubits")
+
+    def __init__(self, num_qubits: int, num_clbits: int) -> None:
+        self.num_qubits = num_qubits
+        self.num_clbits = num_clbits
+
+
+class _Direct:
+    """qiskit-aer's internals used by direct assembly (``None`` when unavailable)."""
+
+    def __init__(self) -> None:
+        from qiskit_aer.backends.aer_compiler import generate_aer_config
+        from qiskit_aer.backends.backend_utils import CircuitHeader
+        from qiskit_aer.backends.controller_wrappers import AerCircuit
+
+        self.generate_aer_config = generate_aer_config
+        self.header = CircuitHeader
+        self.circuit = AerCircuit
+
+
+_DIRECT: list[_Direct | None] = []
+_NAMES = itertools.count()
+
+
+def _direct() -> _Direct | None:
+    if not _DIRECT:
+        try:
+            _DIRECT.append(_Direct())
+        except Exception:  # another qiskit-aer: use AerSimulator.run
+            logger.info("qiskit-aer internals not available; circuits go through Qiskit")
+            _DIRECT.append(None)
+    return _DIRECT[0]
+
+
+def _assemble(direct: _Direct, p: PreparedCircuit, names_1q: set[str], names_2q: set[str]) -> Any:
+    """The qiskit-aer circuit of ``p``, or ``None`` if it uses anything not passed through."""
+    ops = p.ops
+    assert ops is not None
+    nq, nc = p.n_qubits, p.n_clbits
+    circuit = direct.circuit()
+    circuit.set_header(
+        direct.header(
+            n_qubits=nq,
+            qreg_sizes=[["q", nq]],
+            memory_slots=nc,
+            creg_sizes=[["c", nc]],
+            name=f"circuit-{next(_NAMES)}",
+            global_phase=0.0,
+        )
+    )
+    circuit.num_qubits = nq
+    circuit.num_memory = nc
+    circuit.global_phase_angle = 0.0
+    gate, measure, reset = circuit.gate, circuit.measure, circuit.reset
+    allowed, virtual = _DIRECT_GATES, _VIRTUAL_1Q
+    no_cl: list[str] = []
+    seen: set[str] = set()
+    for name, qubits, params in ops:
+        if name not in seen:
+            if name not in allowed:
+                return None
+            seen.add(name)
+            if name not in _NON_GATES:
+                if len(qubits) == 1 and name not in virtual:
+                    names_1q.add(name)
+                elif len(qubits) == 2:
+                    names_2q.add(name)
+        if name == "measure":
+            measure(qubits, params, no_cl)
+        elif name == "reset":
+            reset(qubits, -1)
+        else:
+            gate(name, qubits, params, no_cl, -1, None, name)
+    return circuit
+
+
+def _execute_direct(
+    direct: _Direct, sim: Any, circuits: list[Any], shapes: list[_Shape], options: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Run assembled circuits on ``sim``'s controller; the raw result of each circuit."""
+    for index, circuit in enumerate(circuits):
+        circuit.circ_id = index
+    config = direct.generate_aer_config(shapes, sim.options, **options)
+    noise_model = getattr(sim.options, "noise_model", None)
+    output = sim._execute_circuits(circuits, noise_model, config)
+    if not isinstance(output, dict) or len(output.get("results", ())) != len(circuits):
+        raise RuntimeError("qiskit-aer returned no valid output")
+    by_id = {r.get("circ_id"): r for r in output["results"]}
+    return [by_id[i] for i in range(len(circuits))]
 
 
 def aer_noise_model(data: dict[str, Any]) -> Any:
@@ -142,16 +268,77 @@ def aer_noise_model(data: dict[str, Any]) -> Any:
         raise CircuitError(f"invalid noise_model: {exc}") from None
 
 
+def _item_run(p: PreparedCircuit, ok: bool, status: Any, memory: Any, shots: int) -> ItemRun:
+    if not ok:
+        return ItemRun(error=f"simulation failed: {status}")
+    memory = memory or []
+    if p.clbit_positions and len(memory) != shots:
+        return ItemRun(error=f"simulation returned {len(memory)} of {shots} shots")
+    readouts = _readouts(memory, p.clbit_positions, shots)
+    return ItemRun(result=_backend_result(p.bits, readouts))
+
+
 def _run_aer(
     target: ExecutionTarget, prepared: Sequence[PreparedCircuit], shots: int
 ) -> list[ItemRun]:
-    circuits = [p.circuit for p in prepared]
-    assert all(c is not None for c in circuits)
-    qcs: list[QuantumCircuit] = [c for c in circuits if c is not None]
-    sim = _simulator(target, qcs)
     options: dict[str, Any] = {"shots": shots, "memory": True}
     if target.seed is not None:
         options["seed_simulator"] = target.seed
+    direct = _direct() if prepared else None
+    if direct is not None:
+        names_1q: set[str] = set()
+        names_2q: set[str] = set()
+        circuits = []
+        for p in prepared:
+            try:
+                circuit = _assemble(direct, p, names_1q, names_2q) if p.ops is not None else None
+            except Exception as exc:  # leave it to AerSimulator.run
+                logger.debug("direct assembly failed (%s)", exc)
+                circuit = None
+            if circuit is None:
+                # qiskit-aer seeds each circuit of a call by its position: if one circuit
+                # cannot be assembled directly, the whole call goes to AerSimulator.run.
+                break
+            circuits.append(circuit)
+        else:
+            width = max(p.n_qubits for p in prepared)
+            sim = _simulator_for(target, width, names_1q - names_2q, names_2q)
+            shapes = [_Shape(p.n_qubits, p.n_clbits) for p in prepared]
+            try:
+                results = _execute_direct(direct, sim, circuits, shapes, options)
+            except Exception as exc:
+                logger.debug("direct execution failed (%s); using AerSimulator.run", exc)
+            else:
+                return [
+                    _item_run(
+                        p,
+                        bool(raw.get("success")),
+                        raw.get("status"),
+                        raw.get("data", {}).get("memory"),
+                        shots,
+                    )
+                    for p, raw in zip(prepared, results, strict=True)
+                ]
+    qcs: list[QuantumCircuit] = []
+    for p in prepared:
+        qc = p.circuit
+        assert qc is not None
+        qcs.append(qc)
+    width = max((qc.num_qubits for qc in qcs), default=0)
+    names = _gate_names(qcs) if target.noise is not None else (set(), set())
+    sim = _simulator_for(target, width, *names)
+    return _run_qiskit(target, sim, prepared, qcs, shots, options)
+
+
+def _run_qiskit(
+    target: ExecutionTarget,
+    sim: Any,
+    prepared: Sequence[PreparedCircuit],
+    qcs: list[QuantumCircuit],
+    shots: int,
+    options: dict[str, Any],
+) -> list[ItemRun]:
+    """Run Qiskit circuits with ``AerSimulator.run``; circuit by circuit if the batch fails."""
     try:
         result = sim.run(qcs, **options).result()
     except Exception as exc:
@@ -163,18 +350,16 @@ def _run_aer(
         for p in prepared:
             runs.extend(_run_aer(target, [p], shots))
         return runs
-    runs = []
-    for p, experiment in zip(prepared, result.results, strict=True):
-        if not experiment.success:
-            runs.append(ItemRun(error=f"simulation failed: {experiment.status}"))
-            continue
-        memory = getattr(experiment.data, "memory", None) or []
-        if p.clbit_positions and len(memory) != shots:
-            runs.append(ItemRun(error=f"simulation returned {len(memory)} of {shots} shots"))
-            continue
-        readouts = _readouts(memory, p.clbit_positions, shots)
-        runs.append(ItemRun(result=_backend_result(p.bits, readouts)))
-    return runs
+    return [
+        _item_run(
+            p,
+            experiment.success,
+            experiment.status,
+            getattr(experiment.data, "memory", None),
+            shots,
+        )
+        for p, experiment in zip(prepared, result.results, strict=True)
+    ]
 
 
 def run_batch(

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post("/tokens/refresh", responses={401: {"description": "Invalid refresh token"}})
-def refresh(
+async def refresh(
     context: Context,
     response: Response,
     token: Annotated[str | None, Security(refresh_cookie)] = None,
@@ -37,6 +37,6 @@ def refresh(
 
 
 @router.get("/tokens", dependencies=[Depends(require_auth)], responses={401: {}})
-def token_status(context: Context) -> dict[str, Any]:
+async def token_status(context: Context) -> dict[str, Any]:
     """Remaining lifetime of the refresh token, in seconds."""
     return {"token_status": {"ttl": context.tokens.refresh_token_ttl()}}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from qiskit_nexus_provider.emulator.conversion import CircuitError, validate_circuit_json
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.jsonio import json_response
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
@@ -41,9 +42,9 @@ def _properties(value: Any) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str, Any]:
+async def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str, Any]:
     """Upload a circuit: ``attributes`` is ``pytket.Circuit.to_dict()`` plus annotations."""
-    attrs = dict(body.data.attributes)
+    attrs = body.data.attributes
     name = attrs.get("name")
     if not isinstance(name, str) or not name:
         raise ApiError(400, "attributes.name is required (a non-empty string)")
@@ -58,48 +59,53 @@ def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str, Any]:
         raise ApiError(400, str(exc)) from None
     content["name"] = name
     project_id = body.data.relationships.project.data.id
-    circuit = context.store.create_circuit(
+    circuit, project = context.store.add_circuit(
         project_id, name, description, properties, content, n_qubits
     )
-    projects = context.store.get_projects([project_id])
     return {
         "data": circuit_resource(circuit),
-        "included": included_projects(projects, [project_id]),
+        "included": included_projects({project_id: project}, [project_id]),
     }
 
 
-@router.get("")
-def list_circuits(context: Context, query: Query) -> dict[str, Any]:
+@router.get("", response_model=dict[str, Any])
+async def list_circuits(context: Context, query: Query) -> Response:
     """A page of circuits, with their projects in ``included``."""
     page, _ = context.store.list_circuits(query)
     projects = context.store.get_projects(c.project_id for c in page)
-    return {
-        "data": [circuit_resource(c) for c in page],
-        "included": included_projects(projects, [c.project_id for c in page]),
-    }
+    return json_response(
+        {
+            "data": [circuit_resource(c) for c in page],
+            "included": included_projects(projects, [c.project_id for c in page]),
+        }
+    )
 
 
 @router.get("/meta/count")
-def count_circuits(context: Context, query: Query) -> dict[str, int]:
+async def count_circuits(context: Context, query: Query) -> dict[str, int]:
     """Number of circuits matching the filters."""
     return {"count": context.store.list_circuits(query)[1]}
 
 
-@router.get("/{circuit_id}")
-def get_circuit(context: Context, circuit_id: str) -> dict[str, Any]:
+@router.get("/{circuit_id}", response_model=dict[str, Any])
+async def get_circuit(context: Context, circuit_id: str) -> Response:
     """One circuit with its content; its project is in ``included``."""
     circuit = context.store.get_circuit(circuit_id)
     if circuit is None:
         raise ApiError(404, f"circuit {circuit_id} not found")
     projects = context.store.get_projects([circuit.project_id])
-    return {
-        "data": circuit_resource(circuit),
-        "included": included_projects(projects, [circuit.project_id]),
-    }
+    return json_response(
+        {
+            "data": circuit_resource(circuit),
+            "included": included_projects(projects, [circuit.project_id]),
+        }
+    )
 
 
 @router.patch("/{circuit_id}")
-def update_circuit(context: Context, circuit_id: str, body: CircuitPatchBody) -> dict[str, Any]:
+async def update_circuit(
+    context: Context, circuit_id: str, body: CircuitPatchBody
+) -> dict[str, Any]:
     """Update a circuit's annotations."""
     attrs = body.data.attributes
     circuit = context.store.update_circuit(

@@ -1,4 +1,8 @@
-"""Dependencies of the routes: the shared context, authentication and listing queries."""
+"""Dependencies of the routes: the shared context, authentication and listing queries.
+
+Route handlers and dependencies are coroutines: their work (SQLite queries on a local database,
+JSON) is short, and a plain function would cost a trip through the thread pool per call.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +50,7 @@ refresh_cookie = APIKeyCookie(
 )
 
 
-def get_context(request: Request) -> EmulatorContext:
+async def get_context(request: Request) -> EmulatorContext:
     """The emulator's shared state."""
     context: EmulatorContext = request.app.state.emulator
     return context
@@ -55,7 +59,7 @@ def get_context(request: Request) -> EmulatorContext:
 Context = Annotated[EmulatorContext, Depends(get_context)]
 
 
-def require_auth(
+async def require_auth(
     context: Context, token: Annotated[str | None, Security(access_cookie)] = None
 ) -> None:
     """Reject requests without a current access token in the ``myqos_id`` cookie."""
@@ -71,7 +75,7 @@ def _time(value: str | None, name: str) -> dt.datetime | None:
     return None if value is None else parse_datetime(value, f"filter[timestamps]{name}")
 
 
-def base_query(
+async def base_query(
     name_exact: Annotated[list[str] | None, Query(alias="filter[name_exact]")] = None,
     name_fuzzy: Annotated[str | None, Query(alias="filter[name_fuzzy]")] = None,
     properties: Annotated[list[str] | None, Query(alias="filter[properties]")] = None,
@@ -112,7 +116,7 @@ def base_query(
 BaseQuery = Annotated[ListQuery, Depends(base_query)]
 
 
-def project_query(
+async def project_query(
     query: BaseQuery,
     archived: Annotated[bool | None, Query(alias="filter[archived]")] = None,
 ) -> ListQuery:
@@ -121,7 +125,7 @@ def project_query(
     return query
 
 
-def circuit_query(
+async def circuit_query(
     query: BaseQuery,
     project_ids: Annotated[list[str] | None, Query(alias="filter[project][id]")] = None,
 ) -> ListQuery:
@@ -130,7 +134,7 @@ def circuit_query(
     return query
 
 
-def job_query(
+async def job_query(
     query: BaseQuery,
     project_ids: Annotated[list[str] | None, Query(alias="filter[project][id]")] = None,
     statuses: Annotated[list[JobStatusEnum] | None, Query(alias="filter[status][status]")] = None,

@@ -20,7 +20,7 @@ USER_ID = str(uuid.uuid5(uuid.NAMESPACE_URL, "nexus-emulator/user"))
 
 
 @router.get("/api/v5/available_devices", tags=["devices"])
-def get_available_devices(
+async def get_available_devices(
     backend: Annotated[list[str] | None, Query()] = None,
     is_local: Annotated[bool | None, Query()] = None,
 ) -> list[dict[str, Any]]:
@@ -29,13 +29,13 @@ def get_available_devices(
 
 
 @router.post("/api/v5/backend_info/backend_property", tags=["devices"])
-def post_backend_property(body: BackendPropertyBody) -> bool:
+async def post_backend_property(body: BackendPropertyBody) -> bool:
     """A capability of the device a ``backend_config`` selects, as a bare JSON boolean."""
     return backend_property(body.backend_config, body.property)
 
 
 @router.get("/api/machines/v1beta/{device_name}/status", tags=["devices"])
-def machine_status(device_name: str) -> dict[str, str]:
+async def machine_status(device_name: str) -> dict[str, str]:
     """State of a Quantinuum machine: always ``online`` in the emulator."""
     spec = DEVICES.get(device_name)
     if spec is None or spec.config_type != "QuantinuumConfig":
@@ -44,13 +44,13 @@ def machine_status(device_name: str) -> dict[str, str]:
 
 
 @router.get("/api/v5/credentials", tags=["users"])
-def credentials() -> list[dict[str, Any]]:
+async def credentials() -> list[dict[str, Any]]:
     """Stored third-party credentials: none in the emulator."""
     return []
 
 
 @router.get("/api/users/v1beta2/me", tags=["users"])
-def me() -> dict[str, Any]:
+async def me() -> dict[str, Any]:
     """The (single) user of the emulator."""
     return {
         "data": {

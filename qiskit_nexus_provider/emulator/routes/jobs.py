@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, Response
 from qiskit_nexus_provider.emulator.conversion import CircuitError
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.jsonio import json_response
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
@@ -86,8 +87,8 @@ def _get_job(context: Context, job_id: str) -> JobRow:
     return job
 
 
-@router.post("", status_code=202)
-def create_job(context: Context, body: JobCreateBody) -> dict[str, Any]:
+@router.post("", status_code=202, response_model=dict[str, Any])
+async def create_job(context: Context, body: JobCreateBody) -> Response:
     """Submit an execute or compile job; it starts ``SUBMITTED`` and runs in the background."""
     attrs = body.data.attributes
     definition = attrs.definition
@@ -121,40 +122,42 @@ def create_job(context: Context, body: JobCreateBody) -> dict[str, Any]:
         inject_failure=execute and context.faults.take_job_failure(),
     )
     context.worker.notify()
-    return _job_document(context, job)
+    return json_response(_job_document(context, job), 202)
 
 
-@router.get("")
-def list_jobs(context: Context, query: Query) -> dict[str, Any]:
+@router.get("", response_model=dict[str, Any])
+async def list_jobs(context: Context, query: Query) -> Response:
     """A page of jobs (with items), their projects in ``included``."""
     page, _ = context.store.list_jobs(query)
     projects = context.store.get_projects(j.project_id for j in page)
-    return {
-        "data": [job_resource(j, context.store.get_items(j.id)) for j in page],
-        "included": included_projects(projects, [j.project_id for j in page]),
-    }
+    return json_response(
+        {
+            "data": [job_resource(j, context.store.get_items(j.id)) for j in page],
+            "included": included_projects(projects, [j.project_id for j in page]),
+        }
+    )
 
 
 @router.get("/meta/count")
-def count_jobs(context: Context, query: Query) -> dict[str, int]:
+async def count_jobs(context: Context, query: Query) -> dict[str, int]:
     """Number of jobs matching the filters."""
     return {"count": context.store.list_jobs(query)[1]}
 
 
-@router.get("/{job_id}")
-def get_job(context: Context, job_id: str) -> dict[str, Any]:
+@router.get("/{job_id}", response_model=dict[str, Any])
+async def get_job(context: Context, job_id: str) -> Response:
     """One job with its items, ``relationships.programs`` and its project in ``included``."""
-    return _job_document(context, _get_job(context, job_id))
+    return json_response(_job_document(context, _get_job(context, job_id)))
 
 
 @router.get("/{job_id}/attributes/status")
-def get_job_status(context: Context, job_id: str) -> dict[str, Any]:
+async def get_job_status(context: Context, job_id: str) -> dict[str, Any]:
     """The job's status as a flat JobStatus dictionary."""
     return _get_job(context, job_id).status
 
 
 @router.post("/{job_id}/rpc/cancel", status_code=202)
-def cancel_job(
+async def cancel_job(
     context: Context,
     job_id: str,
     body: Annotated[dict[str, Any] | None, Body()] = None,
@@ -165,7 +168,7 @@ def cancel_job(
 
 
 @router.post("/{job_id}/rpc/retry", status_code=202)
-def retry_job(
+async def retry_job(
     context: Context, job_id: str, body: Annotated[RetryBody | None, Body()] = None
 ) -> dict[str, Any]:
     """Run a finished job again from scratch (``FULL_RESTART``); by default only ``ERROR`` jobs."""
@@ -176,7 +179,7 @@ def retry_job(
 
 
 @router.delete("/{job_id}", status_code=204, response_class=Response)
-def delete_job(context: Context, job_id: str) -> Response:
+async def delete_job(context: Context, job_id: str) -> Response:
     """Delete a job, its results and compilation records."""
     context.store.delete_job(job_id)
     return Response(status_code=204)

@@ -29,20 +29,20 @@ Query = Annotated[ListQuery, Depends(project_query)]
 
 
 @router.get("")
-def list_projects(context: Context, query: Query) -> dict[str, Any]:
+async def list_projects(context: Context, query: Query) -> dict[str, Any]:
     """A page of projects (``page[number]`` from 0; empty ``data`` past the end)."""
     page, _ = context.store.list_projects(query)
     return {"data": [project_resource(p) for p in page], "included": []}
 
 
 @router.get("/meta/count")
-def count_projects(context: Context, query: Query) -> dict[str, int]:
+async def count_projects(context: Context, query: Query) -> dict[str, int]:
     """Number of projects matching the filters."""
     return {"count": context.store.list_projects(query)[1]}
 
 
 @router.post("", status_code=201, responses={409: {"description": "Name already used"}})
-def create_project(context: Context, body: ProjectCreateBody) -> dict[str, Any]:
+async def create_project(context: Context, body: ProjectCreateBody) -> dict[str, Any]:
     """Create a project (names are unique)."""
     attrs = body.data.attributes
     project = context.store.create_project(attrs.name, attrs.description, dict(attrs.properties))
@@ -50,7 +50,7 @@ def create_project(context: Context, body: ProjectCreateBody) -> dict[str, Any]:
 
 
 @router.get("/{project_id}")
-def get_project(context: Context, project_id: str) -> dict[str, Any]:
+async def get_project(context: Context, project_id: str) -> dict[str, Any]:
     """One project."""
     project = context.store.get_project(project_id)
     if project is None:
@@ -59,7 +59,9 @@ def get_project(context: Context, project_id: str) -> dict[str, Any]:
 
 
 @router.patch("/{project_id}", responses={409: {"description": "Name already used"}})
-def update_project(context: Context, project_id: str, body: ProjectPatchBody) -> dict[str, Any]:
+async def update_project(
+    context: Context, project_id: str, body: ProjectPatchBody
+) -> dict[str, Any]:
     """Update name, description, archived flag or properties (``null`` leaves a field as is)."""
     attrs = body.data.attributes
     project = context.store.update_project(
@@ -73,7 +75,7 @@ def update_project(context: Context, project_id: str, body: ProjectPatchBody) ->
 
 
 @router.delete("/{project_id}", status_code=204, response_class=Response)
-def delete_project(context: Context, project_id: str) -> Response:
+async def delete_project(context: Context, project_id: str) -> Response:
     """Delete an archived project and all its contents."""
     context.store.delete_project(project_id)
     return Response(status_code=204)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.jsonio import raw_json_response
 from qiskit_nexus_provider.emulator.routes.deps import ERROR_RESPONSES, Context, require_auth
 from qiskit_nexus_provider.emulator.serialize import (
     compilation_resource,
     included_projects,
-    result_document,
+    result_document_bytes,
 )
 
 __all__ = ["router"]
@@ -19,17 +20,17 @@ __all__ = ["router"]
 router = APIRouter(dependencies=[Depends(require_auth)], responses=ERROR_RESPONSES)
 
 
-@router.get("/api/results/v1beta3/{result_id}", tags=["results"])
-def get_result(context: Context, result_id: str) -> dict[str, Any]:
+@router.get("/api/results/v1beta3/{result_id}", tags=["results"], response_model=dict[str, Any])
+async def get_result(context: Context, result_id: str) -> Response:
     """A pytket ``BackendResult`` dictionary, with the device's ``backend_snapshot`` included."""
-    result = context.store.get_result(result_id)
-    if result is None:
+    found = context.store.get_result_text(result_id)
+    if found is None:
         raise ApiError(404, f"result {result_id} not found")
-    return result_document(result)
+    return raw_json_response(result_document_bytes(*found))
 
 
 @router.get("/api/compilations/v1beta3/{compilation_id}", tags=["compilations"])
-def get_compilation(context: Context, compilation_id: str) -> dict[str, Any]:
+async def get_compilation(context: Context, compilation_id: str) -> dict[str, Any]:
     """A compilation record linking the original and the compiled circuit."""
     compilation = context.store.get_compilation(compilation_id)
     if compilation is None:
@@ -42,7 +43,7 @@ def get_compilation(context: Context, compilation_id: str) -> dict[str, Any]:
 
 
 @router.get("/api/compilation_passes/v1beta2", tags=["compilations"])
-def list_compilation_passes(
+async def list_compilation_passes(
     compilation_id: Annotated[str | None, Query(alias="filter[compilation][id]")] = None,
 ) -> dict[str, Any]:
     """Intermediate compilation passes: never stored by the emulator, so always empty."""

@@ -1,7 +1,8 @@
 """SQLite state of the emulator: projects, circuits, jobs and their items, results, compilations.
 
-One connection, guarded by a re-entrant lock, serves every thread (the HTTP handlers and the
-worker).  ``path=None`` keeps everything in memory; a file path makes the state survive restarts:
+One connection, guarded by a re-entrant lock, serves every thread (the HTTP server's event loop,
+whose handlers run the short queries inline, and the worker).  ``path=None`` keeps everything in
+memory; a file path makes the state survive restarts:
 :meth:`Store.recover` then puts jobs that were queued or running back in the queue.
 """
 

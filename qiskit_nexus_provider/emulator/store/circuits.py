@@ -8,10 +8,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.jsonio import dump_stored
 from qiskit_nexus_provider.emulator.query import ListQuery, apply_query
 from qiskit_nexus_provider.emulator.store.base import StoreBase
 from qiskit_nexus_provider.emulator.store.rows import (
     CircuitRow,
+    ProjectRow,
     iso_now,
     listable,
 )
@@ -31,31 +33,62 @@ class CircuitsMixin(StoreBase):
         content: dict[str, Any],
         n_qubits: int,
     ) -> CircuitRow:
-        """Store a circuit in a project (404 if the project does not exist)."""
+        """Store a circuit in a project (404 if the project does not exist).
+
+        Returns the stored row without its content (the caller has it): reading back and
+        decoding the whole circuit JSON cost more than the insert itself.
+        """
+        return self.add_circuit(project_id, name, description, properties, content, n_qubits)[0]
+
+    def add_circuit(
+        self,
+        project_id: str,
+        name: str,
+        description: str | None,
+        properties: dict[str, Any],
+        content: dict[str, Any],
+        n_qubits: int,
+    ) -> tuple[CircuitRow, ProjectRow]:
+        """Store a circuit in a project (404 if the project does not exist).
+
+        One transaction of three statements: touch the project (which tells whether it
+        exists), insert the circuit, read the project back.
+
+        Returns:
+            The stored circuit (without its content) and its project.
+        """
         now = iso_now()
         circuit_id = str(uuid.uuid4())
+        text = dump_stored(content)
+        props = dump_stored(properties)
         with self._tx() as conn:
-            if not conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone():
+            touched = conn.execute(
+                "UPDATE projects SET contents_modified = ? WHERE id = ?", (now, project_id)
+            )
+            if touched.rowcount != 1:
                 raise ApiError(404, f"project {project_id} not found")
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO circuits (id, project_id, name, description, properties, content,"
                 " n_qubits, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    circuit_id,
-                    project_id,
-                    name,
-                    description,
-                    json.dumps(properties),
-                    json.dumps(content),
-                    n_qubits,
-                    now,
-                    now,
-                ),
+                (circuit_id, project_id, name, description, props, text, n_qubits, now, now),
             )
-            self._touch_project(conn, project_id)
-        circuit = self.get_circuit(circuit_id)
-        assert circuit is not None
-        return circuit
+            seq = cursor.lastrowid
+            project = self._project(
+                conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+            )
+        circuit = CircuitRow(
+            id=circuit_id,
+            project_id=project_id,
+            name=name,
+            description=description,
+            properties=json.loads(props),
+            n_qubits=n_qubits,
+            created=now,
+            modified=now,
+            seq=int(seq or 0),
+            content=None,
+        )
+        return circuit, project
 
     def get_circuit(self, circuit_id: str, with_content: bool = True) -> CircuitRow | None:
         """Return a circuit, or ``None``."""
@@ -74,6 +107,21 @@ class CircuitsMixin(StoreBase):
             marks = ",".join("?" * len(chunk))
             for row in self._query(f"SELECT {columns} FROM circuits WHERE id IN ({marks})", chunk):
                 found[row["id"]] = self._circuit(row, with_content)
+        return found
+
+    def circuit_contents(self, circuit_ids: Iterable[str]) -> dict[str, str]:
+        """The stored JSON text of the existing circuits among ``circuit_ids``, by id."""
+        ids = sorted(set(circuit_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                found.update(
+                    self._conn.execute(
+                        f"SELECT id, content FROM circuits WHERE id IN ({marks})", chunk
+                    ).fetchall()
+                )
         return found
 
     def update_circuit(

@@ -193,18 +193,32 @@ class JobsMixin(StoreBase):
 
     def get_result(self, result_id: str) -> ResultRow | None:
         """Return a result, or ``None``."""
-        rows = self._query("SELECT * FROM results WHERE id = ?", (result_id,))
-        if not rows:
+        found = self.get_result_text(result_id)
+        if found is None:
             return None
-        row = rows[0]
-        return ResultRow(
-            id=row["id"],
-            job_id=row["job_id"],
-            item_id=row["item_id"],
-            program_id=row["program_id"],
-            device_name=row["device_name"],
-            content=json.loads(row["content"]),
+        row, text = found
+        row.content = json.loads(text)
+        return row
+
+    def get_result_text(self, result_id: str) -> tuple[ResultRow, str] | None:
+        """Return a result (with empty ``content``) and its stored JSON text, or ``None``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, job_id, item_id, program_id, device_name, content FROM results"
+                " WHERE id = ?",
+                (result_id,),
+            ).fetchone()
+        if row is None:
+            return None
+        result = ResultRow(
+            id=row[0],
+            job_id=row[1],
+            item_id=row[2],
+            program_id=row[3],
+            device_name=row[4],
+            content={},
         )
+        return result, row[5]
 
     def create_compilation(
         self,

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from qiskit_nexus_provider.emulator.jsonio import dump_stored
 from qiskit_nexus_provider.emulator.store.jobs import JobsMixin
 from qiskit_nexus_provider.emulator.store.rows import (
     RUNNABLE,
@@ -69,21 +70,30 @@ class QueueMixin(JobsMixin):
     def mark_items_running(self, job_id: str, item_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """Mark items ``RUNNING``; returns their new status dictionaries by item id."""
         updated: dict[int, dict[str, Any]] = {}
+        wanted = set(item_ids)
         with self._tx() as conn:
-            for item_id in item_ids:
-                row = conn.execute(
-                    "SELECT status FROM job_items WHERE job_id = ? AND item_id = ?",
-                    (job_id, item_id),
-                ).fetchone()
-                if row is None:
+            rows = self._item_statuses(conn, job_id, item_ids)
+            updates = []
+            for item_id, text in rows:
+                if item_id not in wanted:
                     continue
-                status = transition(json.loads(row["status"]), "RUNNING")
-                conn.execute(
-                    "UPDATE job_items SET status = ? WHERE job_id = ? AND item_id = ?",
-                    (json.dumps(status), job_id, item_id),
-                )
+                status = transition(json.loads(text), "RUNNING")
+                updates.append((json.dumps(status), job_id, item_id))
                 updated[item_id] = status
+            conn.executemany(
+                "UPDATE job_items SET status = ? WHERE job_id = ? AND item_id = ?", updates
+            )
         return updated
+
+    @staticmethod
+    def _item_statuses(conn: Any, job_id: str, item_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """``(item_id, status)`` of some items of a job (a superset when there are many)."""
+        if len(item_ids) <= 500:
+            marks = ",".join("?" * len(item_ids))
+            sql = f"SELECT item_id, status FROM job_items WHERE job_id = ? AND item_id IN ({marks})"
+            return [tuple(r) for r in conn.execute(sql, (job_id, *item_ids))]
+        sql = "SELECT item_id, status FROM job_items WHERE job_id = ?"
+        return [tuple(r) for r in conn.execute(sql, (job_id,))]
 
     def record_outcomes(self, job_id: str, outcomes: Sequence[ItemOutcome]) -> bool:
         """Store finished items and their results in one transaction.
@@ -91,40 +101,54 @@ class QueueMixin(JobsMixin):
         Returns:
             ``False`` (storing nothing) if the job was deleted meanwhile.
         """
+        results = []
+        items = []
+        for outcome in outcomes:
+            result_id = None
+            if outcome.result is not None:
+                result_id = str(uuid.uuid4())
+                results.append((result_id, outcome))
+            items.append(
+                (
+                    json.dumps(outcome.status),
+                    result_id,
+                    outcome.compilation_id,
+                    job_id,
+                    outcome.item_id,
+                )
+            )
         with self._tx() as conn:
             if not conn.execute("SELECT 1 FROM jobs WHERE id = ?", (job_id,)).fetchone():
                 return False
-            for outcome in outcomes:
-                result_id = None
-                if outcome.result is not None:
-                    result_id = str(uuid.uuid4())
-                    program = conn.execute(
-                        "SELECT program_id FROM job_items WHERE job_id = ? AND item_id = ?",
-                        (job_id, outcome.item_id),
-                    ).fetchone()
-                    conn.execute(
-                        "INSERT INTO results (id, job_id, item_id, program_id, device_name,"
-                        " content) VALUES (?, ?, ?, ?, ?, ?)",
+            if results:
+                missing = [o.item_id for _, o in results if o.program_id is None]
+                programs: dict[int, str] = {}
+                if missing:
+                    programs = dict(
+                        conn.execute(
+                            "SELECT item_id, program_id FROM job_items WHERE job_id = ?", (job_id,)
+                        ).fetchall()
+                    )
+                conn.executemany(
+                    "INSERT INTO results (id, job_id, item_id, program_id, device_name,"
+                    " content) VALUES (?, ?, ?, ?, ?, ?)",
+                    [
                         (
                             result_id,
                             job_id,
-                            outcome.item_id,
-                            program["program_id"],
-                            outcome.device_name,
-                            json.dumps(outcome.result),
-                        ),
-                    )
-                conn.execute(
-                    "UPDATE job_items SET status = ?, result_id = ?, compilation_id = ?"
-                    " WHERE job_id = ? AND item_id = ?",
-                    (
-                        json.dumps(outcome.status),
-                        result_id,
-                        outcome.compilation_id,
-                        job_id,
-                        outcome.item_id,
-                    ),
+                            o.item_id,
+                            o.program_id if o.program_id is not None else programs[o.item_id],
+                            o.device_name,
+                            dump_stored(o.result),
+                        )
+                        for result_id, o in results
+                    ],
                 )
+            conn.executemany(
+                "UPDATE job_items SET status = ?, result_id = ?, compilation_id = ?"
+                " WHERE job_id = ? AND item_id = ?",
+                items,
+            )
         return True
 
     def finish_job(self, job_id: str) -> JobRow | None:

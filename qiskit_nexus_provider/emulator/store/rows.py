@@ -202,6 +202,7 @@ class ItemOutcome:
     result: dict[str, Any] | None = None
     device_name: str = ""
     compilation_id: str | None = None
+    program_id: str | None = None
 
 
 def listable(row: ProjectRow | CircuitRow | JobRow) -> Listable:
