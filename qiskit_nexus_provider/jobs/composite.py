@@ -428,7 +428,15 @@ class NexusCompositeJob(JobV1):
         """
         if self._result is not None:
             return self._result
-        self.wait_for_final_state(timeout=timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        self.block_for_submit(timeout)
+        for slot in self._slots:
+            # Collect each finished sub-job's results while later ones still run.
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if slot.job is not None and slot.job.submitted and slot.submit_error is None:
+                slot.job.wait_for_final_state(timeout=remaining)
+                if slot.job.status() is JobStatus.DONE:
+                    slot.job.result()
         failures = self._failures()
         if failures and not partial:
             if self._cancelled:
