@@ -53,9 +53,10 @@ def run_scenario(n: int, limit: int | None, url: str = "", token: str = "") -> d
             [sys.executable, "-c", code],
             capture_output=True,
             text=True,
-            check=True,
             env={**os.environ, "QISKIT_NEXUS_PROGRESS": "0"},
         )
+    if out.returncode != 0:
+        raise RuntimeError(f"scenario (n={n}, limit={limit}) failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

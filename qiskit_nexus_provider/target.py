@@ -74,7 +74,7 @@ def _pytket_to_qiskit() -> dict[str, Instruction]:
         "CRx": lib.CRXGate(t),
         "CRy": lib.CRYGate(t),
         "CU1": lib.CPhaseGate(t),
-        "CU3": lib.CUGate(t, p, lam, Parameter("γ")),
+        "CU3": lib.CU3Gate(t, p, lam),  # pytket CU3 has no phase: not CUGate
         "SWAP": lib.SwapGate(),
         "CCX": lib.CCXGate(),
         "CSWAP": lib.CSwapGate(),

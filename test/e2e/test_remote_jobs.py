@@ -195,3 +195,26 @@ def test_persist_and_restore_in_another_process(
     restored_id, restored_counts = out.strip().splitlines()
     assert restored_id == job.job_id()
     assert restored_counts == str(counts)
+
+
+def test_every_gate_of_the_remote_aer_target_runs(remote: NexusProvider) -> None:
+    """Each gate the Aer-on-Nexus target offers can be encoded, sent and simulated exactly."""
+    import numpy as np
+    from qiskit.quantum_info import Statevector
+
+    backend = remote.get_backend("aer_simulator")
+    rng = np.random.default_rng(7)
+    circuits = []
+    for name in sorted(set(backend.target.operation_names) - {"measure", "reset", "delay"}):
+        gate = backend.target.operation_from_name(name)
+        qc = QuantumCircuit(max(gate.num_qubits, 1), name=name)
+        qc.h(range(qc.num_qubits))
+        params = [float(x) for x in rng.uniform(-3, 3, len(gate.params))]
+        qc.append(type(gate)(*params) if params else gate, range(gate.num_qubits))
+        circuits.append(qc.measure_all(inplace=False))
+    result = backend.run(circuits, shots=4000, seed_simulator=3, **FAST).result(timeout=120)
+    for index, qc in enumerate(circuits):
+        exact = Statevector(qc.remove_final_measurements(inplace=False)).probabilities_dict()
+        counts = result.get_counts(index)
+        for key, p in exact.items():
+            assert abs(counts.get(key, 0) / 4000 - p) < 0.05, (qc.name, key, counts, exact)
