@@ -47,7 +47,7 @@ def main() -> None:
             f"{dec['fast'] / dec['pytket']:.0f}x faster",
         )
     )
-    off = bench_offline.measure(100 if q else 500, repeat=3)
+    off = bench_offline.measure(100 if q else 500, repeat=7)
     rows.append(
         (
             f"Run {100 if q else 500} transpiled 5-qubit circuits offline, 100 shots",
