@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import responses
 from nexus_api_fakes import (
+    _ENV_VARS,
     ACCESS_TOKEN,
     BASE,
     REFRESH_TOKEN,
@@ -17,15 +18,6 @@ from nexus_api_fakes import (
 )
 
 from qiskit_nexus_provider.api import NexusClient, RetryPolicy
-
-_ENV_VARS = (
-    "QISKIT_NEXUS_TOKEN",
-    "NEXUS_PROTOCOL",
-    "NEXUS_DOMAIN",
-    "NEXUS_HOST",
-    "NEXUS_PORT",
-    "NEXUS_TOKEN_PATH",
-)
 
 
 @pytest.fixture(autouse=True)
