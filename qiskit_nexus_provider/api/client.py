@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -392,16 +392,13 @@ class NexusClient:
                 pool.submit(self.upload_circuit, project_id, circuit, name)
                 for name, circuit in pairs
             ]
-            pending: set[Future[str]] = set(futures)
-            done_count = 0
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    if future.exception() is not None:
-                        for other in pending:
-                            other.cancel()
-                        future.result()  # raises
-                done_count += len(done)
+            # as_completed registers one waiter for the whole batch: calling wait() on the
+            # pending set after every completion made n uploads cost O(n**2) (minutes for 10k).
+            for done_count, future in enumerate(as_completed(futures), start=1):
+                if future.exception() is not None:
+                    for other in futures:
+                        other.cancel()
+                    future.result()  # raises
                 if progress is not None:
                     progress(done_count)
             return [future.result() for future in futures]
