@@ -81,7 +81,7 @@ _PLAIN_GATES: dict[str, tuple[int, int]] = {
     **dict.fromkeys(("U3", "TK1"), (1, 3)),
     **dict.fromkeys(("CX", "CY", "CZ", "CH", "CSX", "SWAP", "ECR", "ZZMax"), (2, 0)),
     **dict.fromkeys(("ZZPhase", "XXPhase", "YYPhase", "CRx", "CRy", "CRz", "CU1"), (2, 1)),
-    "TK2": (2, 3),
+    **dict.fromkeys(("TK2", "CU3"), (2, 3)),
     **dict.fromkeys(("CCX", "CSWAP"), (3, 0)),
 }
 _PLAIN_KEYS = frozenset(
@@ -499,6 +499,7 @@ class _Translator:
             "CRy": (1, 2, lambda p: [("cry", [pi * p[0]])]),
             "CRz": (1, 2, lambda p: [("crz", [pi * p[0]])]),
             "CU1": (1, 2, lambda p: [("cp", [pi * p[0]])]),
+            "CU3": (3, 2, lambda p: [("cu3", [pi * p[0], pi * p[1], pi * p[2]])]),
         }
         self.skip = frozenset({"Barrier", "noop", "Phase"})
         self._cache: dict[Any, tuple[int, list[tuple[str, list[float]]]]] = {}

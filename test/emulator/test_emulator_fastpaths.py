@@ -129,7 +129,7 @@ _ONE_P = {OpType.Rx: 1, OpType.Ry: 1, OpType.Rz: 1, OpType.U1: 1, OpType.U2: 2, 
 _ONE_P |= {OpType.PhasedX: 2, OpType.TK1: 3}
 _TWO = [OpType.CX, OpType.CY, OpType.CZ, OpType.CSX, OpType.SWAP, OpType.ECR, OpType.ZZMax]
 _TWO_P = {OpType.ZZPhase: 1, OpType.XXPhase: 1, OpType.YYPhase: 1, OpType.TK2: 3}
-_TWO_P |= {OpType.CRx: 1, OpType.CRy: 1, OpType.CRz: 1, OpType.CU1: 1}
+_TWO_P |= {OpType.CRx: 1, OpType.CRy: 1, OpType.CRz: 1, OpType.CU1: 1, OpType.CU3: 3}
 _QUANTINUUM_ONE = {OpType.Rz: 1, OpType.PhasedX: 2}
 
 
