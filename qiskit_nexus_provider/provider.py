@@ -198,18 +198,12 @@ class NexusProvider:
             return self.restore_job(job_id)
         from .exceptions import JobNotFoundError
 
-        if self._remote is None and not self._has_credentials():
+        if self._remote is None and not self.remote.has_token:
             raise JobNotFoundError(
                 f"Job {job_id!r} is not in the store {self.store.path} and no Nexus token is "
                 "configured to look it up on the server."
             )
         return self.remote.retrieve_job(job_id)
-
-    def _has_credentials(self) -> bool:
-        try:
-            return bool(self.remote.has_token)
-        except ImportError:
-            return False
 
     def jobs(self) -> list[tuple[str, JobRecord | Exception]]:
         """Persisted jobs in the store: ``(job_id, record or the error reading it)``."""

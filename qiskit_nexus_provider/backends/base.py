@@ -148,7 +148,13 @@ class NexusBackend(BackendV2):
         """Query ``job``'s status once."""
 
     @abstractmethod
-    def wait_job(self, job: NexusJob, timeout: float | None, callback: WaitCallback | None) -> None:
+    def wait_job(
+        self,
+        job: NexusJob,
+        timeout: float | None,
+        callback: WaitCallback | None,
+        wait: float | None = None,
+    ) -> None:
         """Return once ``job`` is final."""
 
     @abstractmethod

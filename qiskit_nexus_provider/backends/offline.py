@@ -143,7 +143,13 @@ class OfflineSimulatorBackend(NexusBackend):
             return StatusReport(JobStatus.DONE)
         return StatusReport(status)
 
-    def wait_job(self, job: NexusJob, timeout: float | None, callback: WaitCallback | None) -> None:
+    def wait_job(
+        self,
+        job: NexusJob,
+        timeout: float | None,
+        callback: WaitCallback | None,
+        wait: float | None = None,
+    ) -> None:
         if not job.state.get("cancelled"):
             try:
                 job.handle.result(timeout=timeout)

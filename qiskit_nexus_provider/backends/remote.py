@@ -315,7 +315,13 @@ class RemoteNexusBackend(NexusBackend):
     def job_status(self, job: NexusJob) -> StatusReport:
         return self._status_of(job.state["nexus_job_id"])
 
-    def wait_job(self, job: NexusJob, timeout: float | None, callback: WaitCallback | None) -> None:
+    def wait_job(
+        self,
+        job: NexusJob,
+        timeout: float | None,
+        callback: WaitCallback | None,
+        wait: float | None = None,
+    ) -> None:
         def on_status(report: StatusReport) -> None:
             if callback is not None:
                 callback(job.job_id(), report.status, job)
@@ -323,7 +329,7 @@ class RemoteNexusBackend(NexusBackend):
         poll_until_final(
             lambda: self.job_status(job),
             timeout=timeout,
-            initial_interval=job.options.poll_interval,
+            initial_interval=wait if wait is not None else job.options.poll_interval,
             max_interval=job.options.poll_max_interval,
             on_status=on_status,
             what=f"job {job.job_id()}",
@@ -512,9 +518,7 @@ class RemoteCatalog:
         items = sorted(self.client.job_items(resource), key=lambda i: i.item_id)
         shots = int(properties.get(SHOTS_PROPERTY) or (items[0].n_shots if items else 100) or 100)
         options = NexusOptions(shots=shots, memory=bool(properties.get(MEMORY_PROPERTY, False)))
-        headers = self._headers_for(
-            [item.program_id for item in items], attributes.get("definition", {})
-        )
+        headers = self._headers_for([item.program_id for item in items])
         state = {
             "nexus_job_id": resource.id,
             "circuit_ids": [item.program_id for item in items],
@@ -528,7 +532,7 @@ class RemoteCatalog:
                 return name
         raise JobNotFoundError("the job ran on Aer but this Nexus lists no Aer device")
 
-    def _headers_for(self, program_ids: list[str], _definition: Any) -> list[dict[str, Any]]:
+    def _headers_for(self, program_ids: list[str]) -> list[dict[str, Any]]:
         def header(circuit_id: str) -> dict[str, Any]:
             attributes = self.client.get_circuit(circuit_id)
             stored = (attributes.get("properties") or {}).get(HEADER_PROPERTY)

@@ -143,9 +143,7 @@ class NexusJob(JobV1):
         self._require_submitted()
         if self._final is not None:
             return
-        if wait is not None:
-            self.options = self.options.updated(poll_interval=wait)
-        self.transport.wait_job(self, timeout, callback)
+        self.transport.wait_job(self, timeout, callback, wait)
         self.status_report()
 
     def result(self, timeout: float | None = None) -> Result:

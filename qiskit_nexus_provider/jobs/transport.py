@@ -62,8 +62,14 @@ class JobTransport(Protocol):
     def job_status(self, job: NexusJob) -> StatusReport:
         """Query the job's status once."""
 
-    def wait_job(self, job: NexusJob, timeout: float | None, callback: WaitCallback | None) -> None:
-        """Return once the job is final.
+    def wait_job(
+        self,
+        job: NexusJob,
+        timeout: float | None,
+        callback: WaitCallback | None,
+        wait: float | None = None,
+    ) -> None:
+        """Return once the job is final; ``wait`` overrides the first polling interval.
 
         Raises:
             qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first.
