@@ -1,0 +1,171 @@
+"""Qiskit circuits as QIR programs for Helios, and QIR job outputs back as pytket results.
+
+* :func:`to_qir` encodes a :class:`~qiskit.circuit.QuantumCircuit` as QIR bitcode through our
+  pytket encoding (:func:`~qiskit_nexus_provider.encoding.to_pytket_dict`) and ``pytket-qir``
+  (adaptive profile: mid-circuit measurement, reset and classically conditioned gates carry
+  over).  Each classical register is recorded as one integer output labelled with the register's
+  pytket name (``__quantum__rt__int_record_output``), bit ``i`` of the integer being bit ``i``
+  of the register.
+* :func:`qir_output_to_pytket` parses the QIR output text a Helios job returns (the QIR output
+  schema, ``OUTPUT\\tINT\\t<value>\\t<label>`` lines between ``START`` and ``END`` of each shot,
+  as ``qnexus`` downloads it from ``/api/qsys_results/v1beta2/partial/{id}?version=3``) into a
+  pytket ``BackendResult`` dictionary, which :func:`~qiskit_nexus_provider.encoding.decode_result`
+  turns into Qiskit counts and memory with the keys Aer gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from qiskit import QuantumCircuit
+
+from ..exceptions import CircuitValidationError
+from .encoder import to_pytket_dict
+
+__all__ = ["QIR_GATES", "QIR_INT_WIDTH", "qir_output_to_pytket", "to_qir", "to_qir_text"]
+
+QIR_INT_WIDTH = 64
+"""Widest classical register QIR records (pytket-qir's ``int_type``)."""
+
+QIR_GATES = frozenset(
+    {
+        "H", "X", "Y", "Z", "S", "Sdg", "T", "Tdg", "Rx", "Ry", "Rz", "CX", "CZ",
+        "PhasedX", "ZZPhase", "ZZMax", "TK2", "Measure", "Reset", "Barrier",
+    }
+)  # fmt: skip
+"""pytket op types pytket-qir writes as QIR calls; others are rebased to Rz, PhasedX, ZZPhase."""
+
+
+def _pytket_circuit(circuit: QuantumCircuit) -> Any:
+    from pytket import Circuit, OpType
+    from pytket.passes import AutoRebase, DecomposeBoxes, FlattenRelabelRegistersPass
+
+    try:
+        tk = Circuit.from_dict(to_pytket_dict(circuit))
+    except Exception as exc:
+        raise CircuitValidationError(
+            f"circuit {circuit.name!r} cannot be converted to QIR: {exc}"
+        ) from None
+    for creg in tk.c_registers:
+        if creg.size > QIR_INT_WIDTH:
+            raise CircuitValidationError(
+                f"circuit {circuit.name!r}: classical register {creg.name!r} has {creg.size} "
+                f"bits; QIR records registers as {QIR_INT_WIDTH}-bit integers, so split it "
+                f"into registers of at most {QIR_INT_WIDTH} bits"
+            )
+    DecomposeBoxes().apply(tk)
+    FlattenRelabelRegistersPass("q").apply(tk)
+
+    def needs_rebase(command: Any) -> bool:
+        op = command.op
+        if op.type == OpType.Conditional:
+            op = op.op
+        return op.type.name not in QIR_GATES and op.type.name not in _CLASSICAL
+
+    if any(needs_rebase(c) for c in tk.get_commands()):
+        try:
+            AutoRebase({OpType.Rz, OpType.PhasedX, OpType.ZZPhase}).apply(tk)
+        except Exception as exc:
+            raise CircuitValidationError(
+                f"circuit {circuit.name!r} holds gates QIR cannot express: {exc}"
+            ) from None
+    return tk
+
+
+_CLASSICAL = frozenset(
+    {"SetBits", "CopyBits", "ClExpr", "ExplicitPredicate", "RangePredicate", "Phase"}
+)
+
+
+def to_qir(circuit: QuantumCircuit) -> bytes:
+    """Encode a circuit as QIR bitcode (adaptive profile), the program Helios runs.
+
+    Args:
+        circuit: A circuit transpiled for the Helios backend (measurements, resets and
+            conditions on classical bits or registers allowed).
+
+    Returns:
+        The LLVM bitcode of the QIR module, as ``qnexus.qir.upload`` expects it.
+
+    Raises:
+        CircuitValidationError: something QIR cannot express (a classical register wider
+            than 64 bits, a gate pytket-qir does not convert, a classical operation it does
+            not support); the message names it.
+    """
+    from pytket.qir import QIRFormat, QIRProfile, pytket_to_qir
+
+    tk = _pytket_circuit(circuit)
+    try:
+        bitcode = pytket_to_qir(
+            tk,
+            name=circuit.name or "circuit",
+            qir_format=QIRFormat.BINARY,
+            int_type=QIR_INT_WIDTH,
+            profile=QIRProfile.ADAPTIVE,
+        )
+    except Exception as exc:
+        raise CircuitValidationError(
+            f"circuit {circuit.name!r} cannot be expressed in QIR: {exc}"
+        ) from None
+    assert isinstance(bitcode, bytes)
+    return bitcode
+
+
+def to_qir_text(circuit: QuantumCircuit) -> str:
+    """The QIR of :func:`to_qir` as LLVM text (for reading; Nexus takes the bitcode)."""
+    import pyqir
+
+    module = pyqir.Module.from_bitcode(pyqir.Context(), to_qir(circuit))
+    return str(module)
+
+
+def _shots(text: str) -> list[dict[str, int]]:
+    shots: list[dict[str, int]] = []
+    current: dict[str, int] | None = None
+    for line in text.splitlines():
+        fields = line.rstrip("\r").split("\t")
+        tag = fields[0]
+        if tag == "START":
+            current = {}
+        elif tag == "END":
+            if current is not None:
+                shots.append(current)
+            current = None
+        elif tag == "OUTPUT" and current is not None and len(fields) >= 4:
+            kind, value, label = fields[1], fields[2], fields[3]
+            if kind in ("INT", "RESULT", "BOOL"):
+                current[label] = (
+                    int(value) if kind != "BOOL" else int(value.lower() in ("true", "1"))
+                )
+    return shots
+
+
+def qir_output_to_pytket(text: str, clbits: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    """Turn the QIR output of a Helios job into a pytket ``BackendResult`` dictionary.
+
+    Args:
+        text: The QIR output schema text (``results`` of the QSYS result, version 3).
+        clbits: pytket bit id ``(register, index)`` of each Qiskit clbit, in clbit order.
+
+    Returns:
+        ``{"bits": [...], "shots": {"width", "array"}}``, one row per shot, for
+        :func:`~qiskit_nexus_provider.encoding.decode_result`.  A register the program did not
+        record reads 0.
+
+    Raises:
+        ValueError: the text holds no shot.
+    """
+    shots = _shots(text)
+    if not shots:
+        raise ValueError("the QIR output holds no shot (no START ... END block)")
+    bits = [[name, [int(index)]] for name, index in clbits]
+    rows = []
+    n_bytes = (len(bits) + 7) // 8
+    for shot in shots:
+        packed = 0
+        for name, index in clbits:
+            packed = (packed << 1) | ((shot.get(name, 0) >> int(index)) & 1)
+        packed <<= n_bytes * 8 - len(bits)
+        rows.append(list(packed.to_bytes(n_bytes, "big")) if n_bytes else [])
+    return {"qubits": [], "bits": bits, "shots": {"width": len(bits), "array": rows}}
