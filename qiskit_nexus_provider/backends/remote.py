@@ -484,11 +484,15 @@ class RemoteCatalog:
                 stacklevel=3,
             )
             return []
-        return [RemoteNexusBackend(self, name, info) for name, info in devices.items()]
+        from .helios import remote_backend  # issue 14: Helios devices get HeliosBackend
+
+        return [remote_backend(self, name, info) for name, info in devices.items()]
 
     def backend_for_spec(self, spec: BackendSpec) -> RemoteNexusBackend:
         """A backend for a persisted spec; its device info is fetched on first use."""
-        return RemoteNexusBackend(self, spec.name)
+        from .helios import remote_backend  # issue 14
+
+        return remote_backend(self, spec.name)
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
@@ -512,6 +516,10 @@ class RemoteCatalog:
         attributes = resource.attributes
         definition = attributes.get("definition") or {}
         config = definition.get("backend_config") or {}
+        if config.get("type") == "HeliosConfig":  # issue 14: QIR programs
+            from .helios import helios_job_from_resource
+
+            return helios_job_from_resource(self, resource)
         name = config.get("device_name") or self._aer_name()
         backend = RemoteNexusBackend(self, name)
         properties = attributes.get("properties") or {}

@@ -33,6 +33,7 @@ from qiskit_nexus_provider.emulator.errors import ApiError
 __all__ = [
     "AER_GATE_SET",
     "DEVICES",
+    "HELIOS_GATE_SET",
     "MAX_SIMULATED_QUBITS",
     "QUANTINUUM_GATE_SET",
     "DeviceSpec",
@@ -40,6 +41,7 @@ __all__ = [
     "NoiseParams",
     "available_devices",
     "backend_property",
+    "helios_devices",
     "resolve_target",
 ]
 
@@ -206,6 +208,15 @@ class DeviceSpec:
                     "cl_reg_width": 32,
                 }
             )
+        if self.config_type == "HeliosConfig":  # issue 14
+            misc.update(
+                {
+                    "system_family": "Helios",
+                    "syntax_checker": f"{self.device_name.split('E')[0].rstrip('SC')}SC",
+                    "max_n_shots": 10000,
+                    "program_formats": ["QIR"],
+                }
+            )
         if noise is not None:
             misc["noise"] = {
                 "one_qubit_infidelity": _R1,
@@ -293,6 +304,68 @@ DEVICES: dict[str, DeviceSpec] = {
     )
 }
 """Every device of the emulator, by ``device_name``."""
+
+
+# -- Helios (issue 14): QIR programs, HeliosConfig --------------------------------------------
+
+HELIOS_GATE_SET: tuple[str, ...] = ("Rz", "PhasedX", "ZZPhase", "Measure", "Reset", "Barrier")
+"""Native operations of Helios (pytket names), as its listing reports them."""
+
+HELIOS_N_QUBITS = 98
+"""Qubits of Helios-1 (Quantinuum's published figure)."""
+
+
+def helios_devices() -> list[DeviceSpec]:
+    """The Helios entries of the catalogue: the QPU, its emulators and its syntax checker.
+
+    ``Helios-1E-lite`` is quantinuum-schemas' ``KNOWN_NEXUS_HELIOS_EMULATORS`` entry;
+    ``Helios-1E`` is Quantinuum's full emulator of Helios-1.  They run the QIR they receive on
+    Aer without noise (see :mod:`~qiskit_nexus_provider.emulator.qir_program`); ``Helios-1SC``
+    checks the program and predicts its cost, with all-zero outcomes.
+    """
+    return [
+        DeviceSpec(
+            device_name=name,
+            backend_name="QuantinuumBackend",
+            config_type="HeliosConfig",
+            n_qubits=HELIOS_N_QUBITS,
+            gate_set=HELIOS_GATE_SET,
+            kind=kind,
+            is_local=False,
+            noisy=False,
+            properties=_QUANTINUUM_PROPERTIES,
+        )
+        for name, kind in (
+            ("Helios-1", "hardware"),
+            ("Helios-1E", "emulator"),
+            ("Helios-1E-lite", "emulator"),
+            ("Helios-1SC", "syntax_checker"),
+        )
+    ]
+
+
+DEVICES.update({spec.device_name: spec for spec in helios_devices()})
+
+
+def _resolve_helios(config: dict[str, Any]) -> ExecutionTarget:
+    """The target of a ``HeliosConfig`` (validated with quantinuum-schemas' own model)."""
+    import warnings
+
+    from quantinuum_schemas.models.backend_config import HeliosConfig
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        hconf = HeliosConfig.model_validate(config)
+    spec = DEVICES.get(hconf.system_name)
+    if spec is None or spec.config_type != "HeliosConfig":
+        names = ", ".join(n for n, d in DEVICES.items() if d.config_type == "HeliosConfig")
+        raise ApiError(
+            400, f"unknown Helios system {hconf.system_name!r}; the emulator offers {names}"
+        )
+    max_qubits = spec.n_qubits
+    if spec.kind != "syntax_checker":
+        max_qubits = min(max_qubits, MAX_SIMULATED_QUBITS)
+    return ExecutionTarget(device=spec, config=dict(config), noise=None, max_qubits=max_qubits)
 
 
 def available_devices(
@@ -385,6 +458,11 @@ class ExecutionTarget:
         """Whether the target is an H-series device."""
         return self.device.config_type == "QuantinuumConfig"
 
+    @property
+    def is_helios(self) -> bool:
+        """Whether the target is a Helios system (it runs QIR programs; issue 14)."""
+        return self.device.config_type == "HeliosConfig"
+
 
 def _validation_message(exc: ValidationError) -> str:
     parts = []
@@ -429,6 +507,8 @@ def resolve_target(config: dict[str, Any]) -> ExecutionTarget:
         raise ApiError(400, "backend_config must be a JSON object")
     config_type = config.get("type")
     try:
+        if config_type == "HeliosConfig":  # issue 14
+            return _resolve_helios(config)
         if config_type == "QuantinuumConfig":
             qconf = _QuantinuumConfig.model_validate(config)
             spec = DEVICES.get(qconf.device_name)

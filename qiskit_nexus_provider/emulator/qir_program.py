@@ -55,7 +55,7 @@ def _not(a: Term) -> Term:
     if a[0] == "c":
         return ("c", not a[1])
     if a[0] == "not":
-        return a[1]  # type: ignore[no-any-return]
+        return a[1]
     return ("not", a)
 
 
@@ -195,7 +195,9 @@ class QirProgram:
         return qc
 
 
-def _apply(qc: Any, name: str, qubits: Sequence[int], params: Sequence[float], clbit: int | None) -> None:
+def _apply(
+    qc: Any, name: str, qubits: Sequence[int], params: Sequence[float], clbit: int | None
+) -> None:
     if name == "measure":
         qc.measure(qubits[0], clbit)
     elif name == "tk2":
@@ -243,7 +245,9 @@ def _parse(bitcode: bytes) -> Any:
             return pyqir.Module.from_ir(pyqir.Context(), bitcode.decode())
         return pyqir.Module.from_bitcode(pyqir.Context(), bitcode)
     except Exception as exc:  # pyqir raises ValueError or OSError
-        raise QirError(f"not a QIR module: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+        raise QirError(
+            f"not a QIR module: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+        ) from None
 
 
 def check_qir(bitcode: bytes) -> int:
@@ -277,7 +281,7 @@ class _Translator:
             raise QirError(f"unsupported operand {str(value).strip()!r}")
         if isinstance(found, tuple) and found and isinstance(found[0], str):
             return (found,)  # a single term (i1)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def term(self, value: Any) -> Term:
         word = self.word(value)
@@ -310,8 +314,6 @@ class _Translator:
         args = list(instruction.args)
         if callee.startswith("__quantum__qis__"):
             gate = callee[len("__quantum__qis__") :]
-            for suffix in ("__body", "__adj"):
-                pass
             if gate.endswith("__body"):
                 gate = gate[: -len("__body")]
             elif gate.endswith("__adj"):
@@ -377,33 +379,33 @@ class _Translator:
         import pyqir
 
         op = ins.opcode
-        O = pyqir.Opcode  # noqa: N806
+        Op = pyqir.Opcode
         key = self.key(ins)
-        if op == O.CALL:
+        if op == Op.CALL:
             if ins.callee.name.startswith("__quantum__qis__read_result"):
                 self.values[key] = self.results.get(self.result(ins.args[0]), FALSE)
             else:
                 self.call(ins)
             return
         ops = ins.operands
-        if op == O.ZEXT:
+        if op == Op.ZEXT:
             source = self.word(ops[0])
             self.values[key] = source + (FALSE,) * (_width(ins) - len(source))
-        elif op == O.SEXT:
+        elif op == Op.SEXT:
             source = self.word(ops[0])
             self.values[key] = source + (source[-1],) * (_width(ins) - len(source))
-        elif op == O.TRUNC:
+        elif op == Op.TRUNC:
             self.values[key] = self.word(ops[0])[: _width(ins)]
-        elif op in (O.AND, O.OR, O.XOR):
-            fn: Callable[[Term, Term], Term] = {O.AND: _and, O.OR: _or, O.XOR: _xor}[op]
+        elif op in (Op.AND, Op.OR, Op.XOR):
+            fn: Callable[[Term, Term], Term] = {Op.AND: _and, Op.OR: _or, Op.XOR: _xor}[op]
             a, b = self.word(ops[0]), self.word(ops[1])
             self.values[key] = tuple(fn(x, y) for x, y in zip(a, b, strict=True))
-        elif op == O.ADD:
+        elif op == Op.ADD:
             self.values[key] = _add(self.word(ops[0]), self.word(ops[1]))
-        elif op == O.SUB:
+        elif op == Op.SUB:
             b = tuple(_not(t) for t in self.word(ops[1]))
             self.values[key] = _add(self.word(ops[0]), b, TRUE)
-        elif op == O.MUL:
+        elif op == Op.MUL:
             a, b = self.word(ops[0]), self.word(ops[1])
             if _word_const(a) is not None:
                 a, b = b, a
@@ -415,13 +417,13 @@ class _Translator:
                 if (factor >> bit) & 1:
                     total = _add(total, _shl(a, bit))
             self.values[key] = total
-        elif op in (O.SHL, O.LSHR):
+        elif op in (Op.SHL, Op.LSHR):
             amount = _word_const(self.word(ops[1]))
             if amount is None:
                 raise QirError(f"shift by a measured amount: {str(ins).strip()!r}")
-            shift = _shl if op == O.SHL else _lshr
+            shift = _shl if op == Op.SHL else _lshr
             self.values[key] = shift(self.word(ops[0]), amount)
-        elif op == O.ICMP:
+        elif op == Op.ICMP:
             a, b = self.word(ops[0]), self.word(ops[1])
             equal = TRUE
             for x, y in zip(a, b, strict=True):
@@ -433,11 +435,11 @@ class _Translator:
                 self.values[key] = (_not(equal),)
             else:
                 raise QirError(f"unsupported comparison {predicate}: {str(ins).strip()!r}")
-        elif op == O.SELECT:
+        elif op == Op.SELECT:
             cond = self.term(ops[0])
             a, b = self.word(ops[1]), self.word(ops[2])
             self.values[key] = tuple(_mux(cond, x, y) for x, y in zip(a, b, strict=True))
-        elif op == O.PHI:
+        elif op == Op.PHI:
             raise QirError(f"phi nodes are not supported: {str(ins).strip()!r}")
         else:
             raise QirError(f"unsupported instruction {str(ins).strip()!r}")
@@ -583,7 +585,7 @@ def output_text(program: QirProgram, memory: Sequence[str] | None, shots: int) -
         bits = np.zeros((shots, n), dtype=bool)
     else:
         chars = np.frombuffer("".join(memory).encode(), dtype=np.uint8).reshape(len(memory), n)
-        bits = (chars[:, ::-1] == ord("1"))
+        bits = chars[:, ::-1] == ord("1")
     cache: dict[Term, Any] = {}
     columns: list[tuple[str, str, list[str]]] = []
     zero = memory is None

@@ -21,6 +21,7 @@ from qiskit_nexus_provider.emulator.conversion import (
 )
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.qir_runner import execute_qir_chunk
 from qiskit_nexus_provider.emulator.simulation import run_batch
 from qiskit_nexus_provider.emulator.store import ItemOutcome, ItemRow, JobRow, Store, transition
 
@@ -76,7 +77,9 @@ def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
         if status == "CANCELLING":
             break
         chunk = items[start : start + CHUNK_SIZE]
-        if job.job_type == "compile":
+        if target.is_helios:  # issue 14: QIR programs
+            outcomes = execute_qir_chunk(store, job, target, chunk)
+        elif job.job_type == "compile":
             outcomes = _compile_chunk(store, job, target, chunk)
         else:
             outcomes = _execute_chunk(store, job, target, chunk)

@@ -101,13 +101,19 @@ def job_resource(job: JobRow, items: Sequence[ItemRow]) -> dict[str, Any]:
     definition["items"] = [item_dict(i, job.job_type) for i in items]
     attributes.update({"job_type": job.job_type, "status": job.status, "definition": definition})
     programs = dict.fromkeys(i.program_id for i in items)
+    program_type = "circuit"
+    if (job.definition.get("backend_config") or {}).get("type") == "HeliosConfig":  # issue 14
+        program_type = "qir"
+        for entry in definition["items"]:
+            if entry.get("result_type"):
+                entry["result_type"] = "QSYS"
     return {
         "id": job.id,
         "type": "job",
         "attributes": attributes,
         "relationships": {
             "project": _ref(job.project_id, "project"),
-            "programs": {"data": [{"id": p, "type": "circuit"} for p in programs]},
+            "programs": {"data": [{"id": p, "type": program_type} for p in programs]},
         },
     }
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qiskit_nexus_provider.emulator.routes import auth, circuits, devices, jobs, projects, results
+from qiskit_nexus_provider.emulator.routes import (
+    auth,
+    circuits,
+    devices,
+    jobs,
+    projects,
+    qir,
+    results,
+)
 
 __all__ = ["ROUTERS"]
 
@@ -15,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     jobs.router,
     results.router,
     devices.router,
+    qir.router,  # issue 14: QIR programs and QSYS results
 )

@@ -10,6 +10,7 @@ from qiskit_nexus_provider.emulator.conversion import CircuitError
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import json_response
+from qiskit_nexus_provider.emulator.qir_runner import check_helios_job
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
@@ -105,9 +106,12 @@ async def create_job(context: Context, body: JobCreateBody) -> Response:
             aer_noise_model(target.aer_noise_model)
         except CircuitError as exc:
             raise ApiError(400, f"backend_config.{exc}") from None
-    circuits = context.store.get_circuits(
-        [item.program_id for item in definition.items], with_content=False
-    )
+    if target.is_helios:  # issue 14: Helios runs QIR programs
+        circuits = check_helios_job(context.store, definition.items, target, execute)
+    else:
+        circuits = context.store.get_circuits(
+            [item.program_id for item in definition.items], with_content=False
+        )
     _check_items(definition.items, circuits, target, execute)
     stored_definition = definition.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
     items = [item.model_dump(mode="json", exclude_none=True) for item in definition.items]

@@ -24,7 +24,7 @@ router = APIRouter(dependencies=[Depends(require_auth)], responses=ERROR_RESPONS
 async def get_result(context: Context, result_id: str) -> Response:
     """A pytket ``BackendResult`` dictionary, with the device's ``backend_snapshot`` included."""
     found = context.store.get_result_text(result_id)
-    if found is None:
+    if found is None or '"result_type":"QSYS"' in found[1]:  # QSYS: issue 14, routes/qir.py
         raise ApiError(404, f"result {result_id} not found")
     return raw_json_response(result_document_bytes(*found))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from qiskit_nexus_provider.emulator.store.circuits import CircuitsMixin
 from qiskit_nexus_provider.emulator.store.projects import ProjectsMixin
+from qiskit_nexus_provider.emulator.store.qir import QirMixin
 from qiskit_nexus_provider.emulator.store.queue import QueueMixin
 from qiskit_nexus_provider.emulator.store.rows import (
     CircuitRow,
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-class Store(ProjectsMixin, CircuitsMixin, QueueMixin):
+class Store(ProjectsMixin, CircuitsMixin, QueueMixin, QirMixin):  # QirMixin: issue 14
     """Thread-safe SQLite storage of the emulator's state.
 
     Args:

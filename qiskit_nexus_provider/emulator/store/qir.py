@@ -1,0 +1,120 @@
+"""QIR programs table (issue 14): what ``POST /api/qir/v1beta`` stores.
+
+A QIR program is kept as the base64 text it was uploaded as (``attributes.contents``), in its
+own table so that it never shows among circuits; rows reuse :class:`CircuitRow` (``content`` is
+``{"contents": <base64>}``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.query import ListQuery, apply_query
+from qiskit_nexus_provider.emulator.store.base import StoreBase
+from qiskit_nexus_provider.emulator.store.rows import CircuitRow, iso_now, listable
+
+__all__ = ["QirMixin"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS qir_programs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    properties TEXT NOT NULL,
+    content TEXT NOT NULL,
+    n_qubits INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS qir_programs_project ON qir_programs(project_id);
+"""
+
+
+class QirMixin(StoreBase):
+    """QIR programs: create, read, list."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        super().__init__(path)
+        self._conn.executescript(_SCHEMA)
+
+    def add_qir(
+        self,
+        project_id: str,
+        name: str,
+        description: str | None,
+        properties: dict[str, Any],
+        contents: str,
+        n_qubits: int,
+    ) -> CircuitRow:
+        """Store a QIR program (base64 ``contents``) in a project (404 if there is none)."""
+        now = iso_now()
+        program_id = str(uuid.uuid4())
+        props = json.dumps(properties)
+        with self._tx() as conn:
+            touched = conn.execute(
+                "UPDATE projects SET contents_modified = ? WHERE id = ?", (now, project_id)
+            )
+            if touched.rowcount != 1:
+                raise ApiError(404, f"project {project_id} not found")
+            cursor = conn.execute(
+                "INSERT INTO qir_programs (id, project_id, name, description, properties,"
+                " content, n_qubits, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (program_id, project_id, name, description, props, contents, n_qubits, now, now),
+            )
+        return CircuitRow(
+            id=program_id,
+            project_id=project_id,
+            name=name,
+            description=description,
+            properties=properties,
+            n_qubits=n_qubits,
+            created=now,
+            modified=now,
+            seq=int(cursor.lastrowid or 0),
+            content={"contents": contents},
+        )
+
+    @staticmethod
+    def _qir(row: Any) -> CircuitRow:
+        return CircuitRow(
+            id=row["id"],
+            project_id=row["project_id"],
+            name=row["name"],
+            description=row["description"],
+            properties=json.loads(row["properties"]),
+            n_qubits=row["n_qubits"],
+            created=row["created"],
+            modified=row["modified"],
+            seq=row["seq"],
+            content={"contents": row["content"]},
+        )
+
+    def get_qir(self, program_id: str) -> CircuitRow | None:
+        """Return a QIR program (``content["contents"]`` is its base64 text), or ``None``."""
+        rows = self._query("SELECT * FROM qir_programs WHERE id = ?", (program_id,))
+        return self._qir(rows[0]) if rows else None
+
+    def get_qirs(self, program_ids: list[str]) -> dict[str, CircuitRow]:
+        """Return the existing QIR programs among ``program_ids``, by id."""
+        found = {}
+        for program_id in set(program_ids):
+            row = self.get_qir(program_id)
+            if row is not None:
+                found[program_id] = row
+        return found
+
+    def list_qirs(self, query: ListQuery) -> tuple[list[CircuitRow], int]:
+        """List QIR programs matching ``query``; returns the page and the total."""
+        sql = "SELECT * FROM qir_programs WHERE 1=1"
+        params: list[Any] = []
+        if query.project_ids:
+            sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
+            params.extend(query.project_ids)
+        rows = [self._qir(r) for r in self._query(sql, params)]
+        return apply_query(rows, query, listable)
