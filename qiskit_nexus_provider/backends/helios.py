@@ -17,6 +17,7 @@ Emulators (``Helios-1E``, ``Helios-1E-lite``) and the syntax checker run without
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -99,6 +100,16 @@ class HeliosBackend(RemoteNexusBackend):
     @description.setter
     def description(self, value: str) -> None:
         pass
+
+    @property
+    def device_kind(self) -> str:
+        """``"qpu"`` (``Helios-1``), ``"emulator"`` (``Helios-1E``, ``Helios-1E-lite``) or
+        ``"syntax_checker"`` (``Helios-1SC``), from the device name."""
+        if self.name.endswith("SC"):
+            return "syntax_checker"
+        if re.match(r"^.*-\d+E($|-)", self.name):
+            return "emulator"
+        return "qpu"
 
     @property
     def max_circuits(self) -> int | None:
