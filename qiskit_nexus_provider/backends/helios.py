@@ -24,7 +24,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from qiskit import QuantumCircuit
+from qiskit.circuit import IfElseOp
 from qiskit.providers import JobStatus
+from qiskit.transpiler import Target
 
 from ..api.client import CLIENT_KEY_PROPERTY
 from ..api.errors import NexusAPIError
@@ -110,6 +112,16 @@ class HeliosBackend(RemoteNexusBackend):
         if re.match(r"^.*-\d+E($|-)", self.name):
             return "emulator"
         return "qpu"
+
+    @property
+    def target(self) -> Target:
+        """The listing's target, plus ``if_else`` (Helios runs the QIR adaptive profile:
+        gates conditioned on mid-circuit measurements)."""
+        target = super().target
+        with self._lock:
+            if "if_else" not in target.operation_names:
+                target.add_instruction(IfElseOp, name="if_else")
+        return target
 
     @property
     def max_circuits(self) -> int | None:

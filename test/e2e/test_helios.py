@@ -83,6 +83,22 @@ def mid_circuit() -> QuantumCircuit:
     return qc
 
 
+def feedforward() -> QuantumCircuit:
+    """A gate conditioned on a mid-circuit measurement (``if_test``), and a reset."""
+    qc = QuantumCircuit(3, 3, name="feedforward")
+    qc.h(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.x(1)
+    qc.reset(0)
+    qc.ry(0.7, 0)
+    qc.measure(0, 2)
+    qc.cx(1, 2)
+    qc.measure(1, 1)
+    qc.measure(2, 0)
+    return qc
+
+
 @pytest.fixture(scope="module")
 def emulator() -> NexusEmulator:
     with NexusEmulator() as emu:
@@ -111,7 +127,7 @@ def test_helios_devices_are_listed_as_helios_backends(remote: NexusProvider) -> 
 
 
 @pytest.mark.parametrize("device", ["Helios-1E-lite", "Helios-1E"])
-@pytest.mark.parametrize("make", [bell, ghz, multi_register, mid_circuit])
+@pytest.mark.parametrize("make", [bell, ghz, multi_register, mid_circuit, feedforward])
 def test_helios_emulators_give_aers_distribution(remote: NexusProvider, device: str, make) -> None:
     backend = remote.get_backend(device)
     circuit = transpile(make(), backend, seed_transpiler=1)
