@@ -273,3 +273,30 @@ def test_composite_persist_restore_and_retrieve(remote: NexusProvider, tmp_path:
     retrieved = fresh.retrieve_job(single.job_id())
     assert isinstance(retrieved.backend(), HeliosBackend)
     assert retrieved.result(timeout=120).get_counts() == counts
+
+
+def test_cli_shows_and_collects_helios_jobs(
+    remote: NexusProvider, emulator: NexusEmulator, tmp_path: Path, capsys
+) -> None:
+    from qiskit_nexus_provider.cli import EXIT_OK, main
+
+    backend = remote.get_backend("Helios-1E-lite")
+    single = backend.run(transpile(bell(), backend), shots=30, **FAST)
+    composite = backend.run(
+        transpile([bell(), ghz(3), bell()], backend), shots=30, max_circuits_per_job=2, **FAST
+    )
+    counts = single.result(timeout=120).get_counts()
+    composite.result(timeout=120)
+    connect = ["--url", emulator.url, "--token", emulator.token]
+    stored = ["--store-path", str(remote.store_path)]
+    assert main(["backends", *connect, *stored]) == EXIT_OK
+    assert "Helios-1E-lite" in capsys.readouterr().out
+    assert main(["job", "result", single.job_id(), "--json", *connect, *stored]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["counts"] == [counts]
+    # From the server alone (an empty store), for the composite job too.
+    empty = ["--store-path", str(tmp_path / "empty")]
+    assert main(["job", "show", single.job_id(), *connect, *empty]) == EXIT_OK
+    assert "Helios-1E-lite" in capsys.readouterr().out
+    assert main(["job", "result", composite.job_id(), "--json", *connect, *empty]) == EXIT_OK
+    collected = json.loads(capsys.readouterr().out)["counts"]
+    assert len(collected) == 3 and set(collected[1]) <= {"000", "111"}
