@@ -72,7 +72,12 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
         default=None, max_length=200, description="Name of the job on Nexus (default: generated)."
     )
     max_cost: float | None = Field(
-        default=None, gt=0, description="Remote H-series only: cap on the cost (HQC) per circuit."
+        default=None,
+        gt=0,
+        description=(
+            "Remote H-series and Helios: cap on the cost (HQC) per circuit; required on Helios-1 "
+            "(HeliosBackend.estimate_cost predicts it)."
+        ),
     )
 
     # -- Mapping interface -------------------------------------------------------------------

@@ -146,7 +146,8 @@ class HeliosBackend(RemoteNexusBackend):
 
         Raises:
             OptionsError: the device is the QPU and no ``max_cost`` was given (the message
-                says how to get one from :meth:`estimate_cost`).
+                says how to get one from :meth:`estimate_cost`), or ``tket_optimisation_level``
+                is set (Nexus compiles pytket circuits only).
             CircuitValidationError: a circuit cannot run here, or QIR cannot express it.
         """
         run_options = self._nexus_options.updated(**options) if options else self._nexus_options
@@ -155,6 +156,11 @@ class HeliosBackend(RemoteNexusBackend):
                 f"{self.name} needs a maximum cost per circuit: pass max_cost=<HQC> to run() "
                 f"(or set_options). backend.estimate_cost(circuits, shots) asks the syntax "
                 f"checker {self.syntax_checker} for a prediction."
+            )
+        if run_options.tket_optimisation_level is not None:
+            raise OptionsError(
+                f"{self.name} runs QIR programs, which Nexus does not compile with TKET: leave "
+                "tket_optimisation_level unset and transpile locally: transpile(circuits, backend)."
             )
         return super().run(run_input, **options)
 

@@ -222,6 +222,8 @@ def test_hardware_run_without_max_cost_is_refused_before_upload(
     programs, jobs = _programs_on_server(remote), emulator.job_count()
     with pytest.raises(OptionsError, match=r"max_cost.*estimate_cost.*Helios-1SC"):
         backend.run(circuit, shots=10, **FAST)
+    with pytest.raises(OptionsError, match="tket_optimisation_level"):
+        backend.run(circuit, shots=10, max_cost=50.0, tket_optimisation_level=2, **FAST)
     assert (_programs_on_server(remote), emulator.job_count()) == (programs, jobs)
     # With a limit it runs; a limit below the predicted cost fails the item on the server.
     ok = backend.run(circuit, shots=100, max_cost=50.0, **FAST).result(timeout=120)
