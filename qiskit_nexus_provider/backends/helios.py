@@ -92,6 +92,10 @@ class HeliosBackend(RemoteNexusBackend):
     :class:`~qiskit.transpiler.Target` comes from the device listing, as for H-series devices.
     """
 
+    def __init__(self, catalog: RemoteCatalog, name: str, info: BackendInfo | None = None) -> None:
+        super().__init__(catalog, name, info)
+        self._qir_cache: dict[int, tuple[QuantumCircuit, bytes]] = {}
+
     def __repr__(self) -> str:
         return f"<HeliosBackend {self.name!r} at {self._catalog.url}>"
 
@@ -162,13 +166,34 @@ class HeliosBackend(RemoteNexusBackend):
                 f"{self.name} runs QIR programs, which Nexus does not compile with TKET: leave "
                 "tket_optimisation_level unset and transpile locally: transpile(circuits, backend)."
             )
-        return super().run(run_input, **options)
+        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        validate_circuits(circuits, self.target, self.name)
+        # Every circuit is encoded before anything is uploaded, also when the batch becomes a
+        # composite job whose sub-jobs upload one after another: a circuit QIR cannot express
+        # fails run() at once.  The bitcode waits for the (sub-)job that uploads it.
+        encoded = [(circuit, to_qir(circuit)) for circuit in circuits]
+        with self._lock:
+            self._qir_cache.update({id(c): (c, b) for c, b in encoded})
+        try:
+            return super().run(circuits, **options)
+        except BaseException:
+            with self._lock:
+                for circuit, _ in encoded:
+                    self._qir_cache.pop(id(circuit), None)
+            raise
 
     # -- programs ----------------------------------------------------------------------------
+    def _bitcode(self, circuit: QuantumCircuit) -> bytes:
+        with self._lock:
+            cached = self._qir_cache.pop(id(circuit), None)
+        if cached is not None and cached[0] is circuit:
+            return cached[1]
+        return to_qir(circuit)  # a restored or re-run sub-job
+
     def _upload(self, circuits: Sequence[QuantumCircuit], project_id: str) -> list[str]:
         encoded = []
         for index, circuit in enumerate(circuits):
-            bitcode = to_qir(circuit)  # every circuit before any upload
+            bitcode = self._bitcode(circuit)
             header = json.dumps(_header_with_bits(circuit))
             encoded.append((circuit.name or f"circuit-{index}", bitcode, {HEADER_PROPERTY: header}))
         return upload_qirs(self.client, project_id, encoded)

@@ -241,6 +241,29 @@ def test_what_qir_cannot_express_is_refused_before_upload(remote: NexusProvider)
     with pytest.raises(CircuitValidationError, match=r"'wide' has 65 bits.*64"):
         backend.run([transpile(bell(), backend), wide], shots=10, **FAST)
     assert _programs_on_server(remote) == programs
+    # Also when the batch becomes a composite job whose first sub-jobs could already upload.
+    batch = [transpile(bell(), backend), transpile(ghz(3), backend), wide]
+    with pytest.raises(CircuitValidationError, match=r"'wide' has 65 bits"):
+        backend.run(batch, shots=10, max_circuits_per_job=1, **FAST)
+    assert _programs_on_server(remote) == programs
+
+
+def test_each_circuit_is_encoded_once(remote: NexusProvider, monkeypatch) -> None:
+    import qiskit_nexus_provider.backends.helios as helios
+
+    calls: list[str] = []
+    original = helios.to_qir
+
+    def counting(circuit: QuantumCircuit) -> bytes:
+        calls.append(circuit.name)
+        return original(circuit)
+
+    monkeypatch.setattr(helios, "to_qir", counting)
+    backend = remote.get_backend("Helios-1E-lite")
+    batch = transpile([bell(), ghz(3), multi_register()], backend)
+    job = backend.run(batch, shots=20, max_circuits_per_job=2, **FAST)
+    assert len(job.result(timeout=120).results) == 3
+    assert sorted(calls) == ["bell", "ghz", "multi"]
 
 
 def test_composite_persist_restore_and_retrieve(remote: NexusProvider, tmp_path: Path) -> None:
