@@ -14,7 +14,7 @@ from pytket import Circuit
 from pytket.qir import QIRFormat, QIRProfile, pytket_to_qir
 from qnexus.client.jobs import PollingStrategy
 from qnexus.config import CONFIG
-from qnexus.models.references import QIRResult
+from qnexus.models.references import QIRResult, ResultVersions
 
 POLL = PollingStrategy(
     initial_interval=0.1, backoff_factor=1.5, max_interval_queued=1.0, max_interval_running=1.0
@@ -63,6 +63,9 @@ def main() -> dict[str, Any]:
     text = result.results if isinstance(result, QIRResult) else ""
     out["outputs"] = sorted({line for line in text.splitlines() if line.startswith("OUTPUT")})
     out["shots"] = text.count("START")
+    raw = results[0].download_result(version=ResultVersions.RAW)
+    out["raw_type"] = type(raw).__name__
+    out["raw_values"] = sorted({str(dict(shot.entries)) for shot in raw.results})
     out["via_results_get"] = type(qnx.results.get(results[0].id)[0]).__name__
     return out
 

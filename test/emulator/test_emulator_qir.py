@@ -47,6 +47,8 @@ def test_qnexus_runs_qir_on_helios(emulator: NexusEmulator, tmp_path: Path) -> N
     # pytket-qir records the register c as one integer: 0 (00) or 3 (11) for a Bell pair.
     assert set(out["outputs"]) <= {"OUTPUT\tINT\t0\tc", "OUTPUT\tINT\t3\tc"}
     assert out["via_results_get"] == "QIRResult"
+    assert out["raw_type"] == "QsysResult"
+    assert set(out["raw_values"]) <= {"{'c': 0}", "{'c': 3}"}
 
 
 def _session(emulator: NexusEmulator) -> requests.Session:
