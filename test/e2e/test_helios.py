@@ -325,3 +325,19 @@ def test_cli_shows_and_collects_helios_jobs(
     assert main(["job", "result", composite.job_id(), "--json", *connect, *empty]) == EXIT_OK
     collected = json.loads(capsys.readouterr().out)["counts"]
     assert len(collected) == 3 and set(collected[1]) <= {"000", "111"}
+
+
+def test_a_helios_job_queued_before_an_emulator_restart_runs_after_it(tmp_path: Path) -> None:
+    """QIR programs live in the emulator's SQLite store: a restart keeps and runs them."""
+    db = tmp_path / "nexus.db"
+    with NexusEmulator(db=db, token="tok") as first:
+        first.pause()
+        provider = NexusProvider(token="tok", url=first.url, store_path=tmp_path / "jobs")
+        backend = provider.get_backend("Helios-1E-lite")
+        job = backend.run(transpile(ghz(3), backend), shots=50, **FAST)
+        job_id = job.job_id()
+        port = first.port
+    with NexusEmulator(port=port, db=db, token="tok") as second:
+        provider = NexusProvider(token="tok", url=second.url, store_path=tmp_path / "jobs")
+        counts = provider.retrieve_job(job_id).result(timeout=120).get_counts()
+    assert sum(counts.values()) == 50 and set(counts) <= {"000", "111"}
