@@ -125,7 +125,7 @@ def test_helios_hardware_items_need_max_cost(emulator: NexusEmulator) -> None:
                     "definition": {
                         "job_definition_type": "execute_job_definition",
                         "backend_config": {"type": "HeliosConfig", "system_name": system},
-                        "items": [{"program_id": program, "n_shots": 10, **item}],
+                        "items": [{"program_id": program, "n_shots": 10} | item],
                     },
                 },
                 "relationships": {"project": {"data": {"id": project, "type": "project"}}},
@@ -140,5 +140,7 @@ def test_helios_hardware_items_need_max_cost(emulator: NexusEmulator) -> None:
     assert emulator.job_count() == before
     assert submit("Helios-1", {"max_cost": 50.0}).status_code == 202
     assert submit("Helios-1E-lite", {}).status_code == 202
+    too_many = submit("Helios-1E", {"n_shots": 10_001})
+    assert too_many.status_code == 400 and "exceeds the maximum 10000" in too_many.json()["message"]
     unknown = submit("Helios-9", {})
     assert unknown.status_code == 400 and "Helios-9" in unknown.json()["message"]

@@ -43,7 +43,8 @@ def _check_items(
     target: ExecutionTarget,
     execute: bool,
 ) -> None:
-    max_shots = MAX_SHOTS_QUANTINUUM if target.is_quantinuum else MAX_SHOTS_AER
+    quantinuum = target.is_quantinuum or target.is_helios  # Helios: issue 14
+    max_shots = MAX_SHOTS_QUANTINUUM if quantinuum else MAX_SHOTS_AER
     for index, item in enumerate(items):
         circuit = circuits.get(item.program_id)
         if circuit is None:
