@@ -95,3 +95,28 @@ attributes #0 = { "entry_point" }
 """
     with pytest.raises(QirError, match="phi"):
         translate(ll.encode())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_circuits_through_qir_match_aer(seed: int) -> None:
+    """Qiskit → QIR (pytket-qir) → the emulator's translation → Aer: Aer's distribution."""
+    from qiskit import transpile
+    from qiskit.circuit.random import random_circuit
+    from qiskit_aer import AerSimulator
+
+    from qiskit_nexus_provider.emulator.qir_program import run_program
+
+    basis = ["h", "x", "y", "z", "s", "sdg", "t", "tdg", "rx", "ry", "rz", "r"]
+    basis += ["cx", "cz", "ccx", "swap", "rzz"]
+    qc = transpile(
+        random_circuit(4, 5, measure=True, seed=seed, max_operands=3),
+        basis_gates=basis,
+        seed_transpiler=1,
+    )
+    shots = 4000
+    text = run_program(translate(to_qir(qc)), shots, seed=1)
+    clbits = bit_names(qc)
+    counts, _ = decode_result(qir_output_to_pytket(text, clbits), clbits, creg_sizes(qc))
+    aer = AerSimulator(seed_simulator=3).run(qc, shots=shots).result().get_counts()
+    tvd = 0.5 * sum(abs(counts.get(k, 0) - aer.get(k, 0)) for k in set(counts) | set(aer)) / shots
+    assert tvd < 0.08, (counts, aer)
