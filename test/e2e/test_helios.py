@@ -341,3 +341,16 @@ def test_a_helios_job_queued_before_an_emulator_restart_runs_after_it(tmp_path: 
         provider = NexusProvider(token="tok", url=second.url, store_path=tmp_path / "jobs")
         counts = provider.retrieve_job(job_id).result(timeout=120).get_counts()
     assert sum(counts.values()) == 50 and set(counts) <= {"000", "111"}
+
+
+def test_sampler_runs_on_helios(remote: NexusProvider) -> None:
+    from qiskit_nexus_provider import NexusSamplerV2
+
+    backend = remote.get_backend("Helios-1E")
+    qc = QuantumCircuit(2)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure_all()
+    result = NexusSamplerV2(backend).run([transpile(qc, backend)], shots=100).result()
+    counts = result[0].data.meas.get_counts()
+    assert sum(counts.values()) == 100 and set(counts) <= {"00", "11"}
