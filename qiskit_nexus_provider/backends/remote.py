@@ -470,13 +470,16 @@ class RemoteCatalog:
             )
         return devices[name]
 
-    def backends(self) -> list[NexusBackend]:
-        """Remote backends, or none (with a warning) when Nexus cannot be reached."""
+    def backends(self, strict: bool = False) -> list[NexusBackend]:
+        """Remote backends: none without a token; when listing fails, none (with a warning) or,
+        if ``strict``, the error raised (:class:`.NexusAPIError` or :class:`OSError`)."""
         if not self.has_token:
             return []
         try:
             devices = self.devices()
         except (NexusAPIError, OSError) as exc:
+            if strict:
+                raise
             warnings.warn(
                 f"Could not list Nexus devices at {self.url} ({exc}); only the offline "
                 "simulators are available.",
