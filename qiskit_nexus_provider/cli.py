@@ -4,7 +4,8 @@ Sub-commands: ``demo``, ``emulator``, ``backends``, ``jobs``, ``job show|result|
 ``--json`` prints machine-readable output.  Exit codes (:data:`EXIT_OK` and the others, as
 ``docs/cli.rst`` documents them): 0 success, 1 a job failed or was cancelled, 2 bad usage or input
 (unknown job id or backend name, corrupt file, bad option), 3 Nexus unreachable or authentication
-failed, 130 interrupted.  Every error is one line on standard error.
+failed, 4 ``job result`` timed out (the job keeps running), 130 interrupted.  Every error is one
+line on standard error.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from typing import Any
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_REMOTE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_REMOTE, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 
 DESCRIPTION = """\
 Run Qiskit circuits on Quantinuum Nexus, on the offline simulators or on a local Nexus
@@ -30,6 +32,7 @@ exit codes:
   1    a job failed or was cancelled (job result)
   2    bad usage or input: unknown job id or backend name, corrupt store file, invalid option
   3    Nexus unreachable, or authentication failed
+  4    the job was not final within --timeout seconds (job result); it keeps running
   130  interrupted (Ctrl-C)
 """
 
@@ -140,7 +143,8 @@ def _wait_with_progress(job: Any, timeout: float | None) -> None:
     """Wait for a job, with a tqdm line (status, elapsed time) when stderr is a terminal."""
     from .progress import progress_enabled
 
-    if getattr(job, "_final", None) is not None or not progress_enabled(True):
+    composite = hasattr(job, "sub_jobs")  # draws its own bar of sub-jobs
+    if composite or not progress_enabled(True) or job.in_final_state():
         job.wait_for_final_state(timeout=timeout)
         return
     from tqdm.auto import tqdm
@@ -275,14 +279,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split())
+    """The error's message on one line (without the quotes ``QiskitError.__str__`` adds)."""
+    from qiskit.exceptions import QiskitError
+
+    message = getattr(exc, "message", None)
+    text = message if isinstance(exc, QiskitError) and isinstance(message, str) else str(exc)
+    return " ".join(text.split())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qiskit-nexus`` with ``argv`` and return the exit code."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
-    from qiskit.providers import QiskitBackendNotFoundError
+    from qiskit.providers import JobTimeoutError, QiskitBackendNotFoundError
 
     from .api.errors import NexusAPIError
     from .exceptions import NexusProviderError
@@ -295,6 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (QiskitBackendNotFoundError, NexusProviderError, ValueError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except JobTimeoutError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_TIMEOUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
 

@@ -11,7 +11,14 @@ import pytest
 from qiskit import QuantumCircuit, transpile
 
 from qiskit_nexus_provider import NexusProvider
-from qiskit_nexus_provider.cli import EXIT_JOB_FAILED, EXIT_OK, EXIT_REMOTE, EXIT_USAGE, main
+from qiskit_nexus_provider.cli import (
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_REMOTE,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    main,
+)
 
 
 def test_demo_prints_bell_and_batch_counts(capsys, store_path: Path) -> None:
@@ -180,7 +187,13 @@ def test_exit_codes_match_the_docs() -> None:
     docs = (Path(__file__).resolve().parent.parent / "docs" / "cli.rst").read_text()
     table = docs[docs.index("Exit codes") :]
     documented = {int(code) for code in re.findall(r"^   \* - (\d+)$", table, re.MULTILINE)}
-    constants = {cli.EXIT_OK, cli.EXIT_JOB_FAILED, cli.EXIT_USAGE, cli.EXIT_REMOTE}
+    constants = {
+        cli.EXIT_OK,
+        cli.EXIT_JOB_FAILED,
+        cli.EXIT_USAGE,
+        cli.EXIT_REMOTE,
+        cli.EXIT_TIMEOUT,
+    }
     assert documented == constants | {cli.EXIT_INTERRUPTED}
     for code in documented:
         assert re.search(rf"^  {code} +\S", cli.EPILOG, re.MULTILINE), code
@@ -219,12 +232,16 @@ def test_job_result_shows_progress_while_waiting(nexus_emulator, store_path, cap
     backend = provider.get_backend("H1-1E")
     qc = QuantumCircuit(1, 1)
     qc.measure(0, 0)
+    nexus_emulator.pause()  # the job stays QUEUED
     job_id = backend.run(transpile(qc, backend), shots=3).job_id()
     remote = ["--token", nexus_emulator.token, "--url", nexus_emulator.url]
+    argv = ["job", "result", job_id, *remote, "--store-path", str(store_path)]
     monkeypatch.setattr(progress, "progress_enabled", lambda requested: requested)  # a "TTY"
-    assert main(["job", "result", job_id, *remote, "--store-path", str(store_path)]) == EXIT_OK
+    assert main([*argv, "--timeout", "0.2"]) == EXIT_TIMEOUT
     captured = capsys.readouterr()
-    assert f"Waiting for job {job_id}" in captured.err and "DONE" in captured.err
+    assert f"Waiting for job {job_id}" in captured.err and "QUEUED" in captured.err
+    assert captured.err.splitlines()[-1].startswith("error: Timed out after 0.2 s")
+    nexus_emulator.resume()
     monkeypatch.setattr(progress, "progress_enabled", lambda requested: False)  # not a TTY
-    assert main(["job", "result", job_id, *remote, "--store-path", str(store_path)]) == EXIT_OK
+    assert main(argv) == EXIT_OK
     assert "Waiting" not in capsys.readouterr().err
