@@ -106,15 +106,17 @@ def _jobs(args: argparse.Namespace) -> int:
         if isinstance(record, Exception):
             rows.append({"job_id": job_id, "error": str(record)})
         elif "parent" not in record.state:
-            rows.append(
-                {
-                    "job_id": job_id,
-                    "kind": record.kind,
-                    "backend": record.backend.name,
-                    "created": record.created.isoformat(timespec="seconds"),
-                    "status": _record_status(record),
-                }
-            )
+            row = {
+                "job_id": job_id,
+                "kind": record.kind,
+                "backend": record.backend.name,
+                "created": record.created.isoformat(timespec="seconds"),
+                # A composite's status is the aggregate of its sub-jobs', recorded once final.
+                "status": record.status or "UNFINISHED",
+            }
+            if record.kind == "composite":
+                row["sub_jobs"] = len(record.state.get("slots") or [])
+            rows.append(row)
     if args.json:
         _print(args, rows, "")
     elif not rows:
@@ -124,19 +126,14 @@ def _jobs(args: argparse.Namespace) -> int:
             if "error" in row:
                 print(f"{row['job_id']}  UNREADABLE: {row['error']}")
             else:
+                status = row["status"]
+                if "sub_jobs" in row:
+                    status += f" ({row['sub_jobs']} sub-jobs)"
                 print(
                     f"{row['job_id']}  {row['kind']:9s}  {row['backend']:28s}  "
-                    f"{row['created']}  {row['status']}"
+                    f"{row['created']}  {status}"
                 )
     return EXIT_OK
-
-
-def _record_status(record: Any) -> str:
-    """A record's status; a composite's is the aggregate of its sub-jobs, saved once final."""
-    if record.kind == "composite":
-        slots = len(record.state.get("slots") or [])
-        return f"{record.status or 'UNFINISHED'} ({slots} sub-jobs)"
-    return str(record.status or "UNFINISHED")
 
 
 def _wait_with_progress(job: Any, timeout: float | None) -> None:

@@ -129,7 +129,10 @@ class NexusProvider:
             try:
                 backends.extend(self.remote.backends(strict=strict))
             except (NexusAPIError, OSError) as exc:
-                raise self._explain(exc) from exc
+                explained = self._explain(exc)
+                if explained is exc:  # already names its cause (a 5xx, a 403...)
+                    raise
+                raise explained from exc
         return backends
 
     def _explain(self, exc: Exception) -> Exception:

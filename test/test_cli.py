@@ -85,8 +85,11 @@ def test_jobs_lists_persisted_jobs_and_hides_composite_slots(capsys, provider) -
     kinds = {row["job_id"]: row["kind"] for row in rows}
     assert kinds[composite.job_id()] == "composite"
     statuses = {row["job_id"]: row["status"] for row in rows}
-    assert statuses[composite.job_id()] == "DONE (2 sub-jobs)"  # aggregated, not "-"
+    assert statuses[composite.job_id()] == "DONE"  # aggregated, not "-"
     assert statuses[job_id] == "DONE"
+    assert main(["jobs", "--store-path", str(provider.store_path)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert any(composite.job_id() in line and line.endswith("DONE (2 sub-jobs)") for line in lines)
 
 
 def test_job_show_result_and_cancel(capsys, provider) -> None:
