@@ -26,9 +26,10 @@ from qiskit.transpiler import Target
 from ..api.client import CLIENT_KEY_PROPERTY, NexusClient
 from ..api.credentials import resolve_base_url, resolve_credentials
 from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
-from ..api.models import BackendInfo, JobStatusEnum, Resource
+from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
+from ..api.properties import ProjectProperties, PropertyError, check_property_values
 from ..encoding import bit_names, decode_result, to_pytket_dict
-from ..exceptions import JobNotFoundError
+from ..exceptions import JobNotFoundError, OptionsError
 from ..jobs.polling import poll_until_final
 from ..jobs.transport import StatusReport
 from ..options import NexusOptions
@@ -56,8 +57,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-REMOTE_MAX_CIRCUITS = 500
-"""Circuits per Nexus execute job; larger batches become composite jobs."""
+REMOTE_MAX_CIRCUITS = 300
+"""Circuits per Nexus execute job (the Nexus user guide's hard limit, "Jobs in Nexus");
+larger batches become composite jobs."""
 
 HEADER_PROPERTY = "qiskit_header"
 """Circuit property: the Qiskit result header and clbit names, as JSON."""
@@ -66,7 +68,48 @@ COMPOSITE_PROPERTY = "qiskit_nexus_composite"
 SLOT_PROPERTY = "qiskit_nexus_slot"
 """Job property: ``index:total:first:last:attempt`` of a sub-job in its composite."""
 SHOTS_PROPERTY = "qiskit_nexus_shots"
+"""Job property: the shots per circuit the job was run with."""
 MEMORY_PROPERTY = "qiskit_nexus_memory"
+"""Job property: whether the job was run with ``memory=True``."""
+
+PROVIDER_PROPERTIES: tuple[PropertySpec, ...] = (
+    PropertySpec(
+        name=HEADER_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: the Qiskit result header and clbit names (JSON)",
+    ),
+    PropertySpec(
+        name=CLIENT_KEY_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: idempotency key of the job submission",
+    ),
+    PropertySpec(
+        name=SHOTS_PROPERTY,
+        property_type="int",
+        description="qiskit-nexus-provider: shots per circuit",
+    ),
+    PropertySpec(
+        name=MEMORY_PROPERTY,
+        property_type="bool",
+        description="qiskit-nexus-provider: whether per-shot memory was requested",
+    ),
+    PropertySpec(
+        name=COMPOSITE_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: id of the composite job a sub-job belongs to",
+    ),
+    PropertySpec(
+        name=SLOT_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: index:total:first:last:attempt of a sub-job",
+    ),
+)
+"""The Nexus properties the provider attaches, defined once per project before first use.
+
+Decision: the Qiskit result header stays on each circuit as the string property
+``qiskit_header`` (a property the provider defines), so that :meth:`.NexusProvider.retrieve_job`
+rebuilds results from the server alone; the circuit's description is left to users."""
+_PROVIDER_PROPERTY_NAMES = frozenset(spec.name for spec in PROVIDER_PROPERTIES)
 
 _STATUS_MAP = {
     JobStatusEnum.QUEUED: JobStatus.QUEUED,
@@ -176,7 +219,13 @@ class RemoteNexusBackend(NexusBackend):
 
     @property
     def max_circuits(self) -> int | None:
-        """500 circuits per Nexus execute job; larger batches become composite jobs."""
+        """300 circuits per Nexus execute job (the service's hard limit); larger batches become
+        composite jobs."""
+        return REMOTE_MAX_CIRCUITS
+
+    @property
+    def service_max_circuits(self) -> int | None:
+        """Nexus refuses jobs of more than 300 programs, whatever ``max_circuits_per_job`` says."""
         return REMOTE_MAX_CIRCUITS
 
     @property
@@ -207,11 +256,21 @@ class RemoteNexusBackend(NexusBackend):
             name=self.name, kind="remote", url=self._catalog.url, project=self._catalog.project
         )
 
+    def check_run_options(self, options: NexusOptions) -> None:
+        """Check ``nexus_properties`` against the project's definitions (before any upload).
+
+        Raises:
+            OptionsError: a property is reserved by the provider, not defined in the project,
+                of the wrong type, or the project requires one that is missing.
+        """
+        self._catalog.check_user_properties(options.nexus_properties)
+
     def submit_job(self, job: NexusJob) -> None:
         options = job.options
         client = self.client
         project_id = self._catalog.project_id()
-        encoded = _encode_all(job.circuits)
+        self._catalog.check_user_properties(options.nexus_properties)
+        encoded = _encode_all(job.circuits, options.nexus_properties)
         bar = progress_bar(
             len(encoded),
             f"Uploading to {self.name}",
@@ -233,6 +292,7 @@ class RemoteNexusBackend(NexusBackend):
         if options.tket_optimisation_level is not None:
             program_ids = self._compile(job, project_id, circuit_ids)
         properties: dict[str, Any] = {
+            **options.nexus_properties,
             CLIENT_KEY_PROPERTY: job.state.get("client_key") or uuid.uuid4().hex,
             SHOTS_PROPERTY: options.shots,
             MEMORY_PROPERTY: options.memory,
@@ -295,6 +355,7 @@ class RemoteNexusBackend(NexusBackend):
             return True
         key = job.state.get("client_key")
         if key:
+            self._catalog.project_id()  # the key's property must be defined to filter on it
             found = self.client.find_job_by_client_key(key)
             if found is not None:
                 job.set_job_id(found.id)
@@ -392,11 +453,16 @@ def _header_with_bits(circuit: QuantumCircuit) -> dict[str, Any]:
     return header
 
 
-def _encode_all(circuits: list[QuantumCircuit]) -> list[tuple[str, dict[str, Any]]]:
+def _encode_all(
+    circuits: list[QuantumCircuit], properties: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
     encoded = []
     for index, circuit in enumerate(circuits):
         body = to_pytket_dict(circuit)
-        body["properties"] = {HEADER_PROPERTY: json.dumps(_header_with_bits(circuit))}
+        body["properties"] = {
+            **properties,
+            HEADER_PROPERTY: json.dumps(_header_with_bits(circuit)),
+        }
         encoded.append((circuit.name or f"circuit-{index}", body))
     return encoded
 
@@ -418,6 +484,7 @@ class RemoteCatalog:
         self._client_options = client_options
         self._client: NexusClient | None = None
         self._project_id: str | None = None
+        self._properties: ProjectProperties | None = None
         self._devices: dict[str, BackendInfo] | None = None
         self._lock = threading.Lock()
         self._project_lock = threading.Lock()
@@ -442,11 +509,52 @@ class RemoteCatalog:
             return self._client
 
     def project_id(self) -> str:
-        """Id of the provider's project, created on Nexus when missing."""
+        """Id of the provider's project, created on Nexus when missing.
+
+        On first use the project's property definitions are read once, and those the provider
+        attaches (:data:`PROVIDER_PROPERTIES`) are created when missing.
+        """
         with self._project_lock:
             if self._project_id is None:
-                self._project_id = self.client.get_or_create_project(self.project)
+                project_id = self.client.get_or_create_project(self.project)
+                properties = ProjectProperties(self.client, project_id, self.project)
+                try:
+                    properties.ensure(PROVIDER_PROPERTIES)
+                except PropertyError as exc:
+                    raise OptionsError(str(exc)) from None
+                self._properties = properties
+                self._project_id = project_id
             return self._project_id
+
+    def project_properties(self) -> ProjectProperties:
+        """The property definitions of the provider's project (read once)."""
+        self.project_id()
+        assert self._properties is not None
+        return self._properties
+
+    def check_user_properties(self, values: dict[str, Any]) -> None:
+        """Check a job's ``nexus_properties`` as Nexus will, for its circuits and the job.
+
+        Raises:
+            OptionsError: a name is reserved by the provider, a property is not defined in the
+                project or has the wrong type, or a required property is missing.
+        """
+        reserved = sorted(_PROVIDER_PROPERTY_NAMES.intersection(values))
+        if reserved:
+            raise OptionsError(
+                f"nexus_properties: {', '.join(reserved)} are set by qiskit-nexus-provider"
+            )
+        definitions = self.project_properties().definitions()
+        # Required properties: the provider's own are always attached; the user gives the rest.
+        checked = {
+            name: d
+            for name, d in definitions.items()
+            if name not in _PROVIDER_PROPERTY_NAMES or not d.required
+        }
+        try:
+            check_property_values(checked, values, project=self.project, what="job")
+        except PropertyError as exc:
+            raise OptionsError(f"nexus_properties: {exc}") from None
 
     # -- devices ---------------------------------------------------------------------------
     def devices(self, refresh: bool = False) -> dict[str, BackendInfo]:
@@ -548,6 +656,7 @@ class RemoteCatalog:
 
         found: dict[int, tuple[int, Resource, tuple[int, int, int]]] = {}
         total = None
+        self.project_id()  # the composite's properties must be defined to filter on them
         for resource in self.client.list_jobs(properties={COMPOSITE_PROPERTY: composite_id}):
             props = resource.attributes.get("properties") or {}
             match = _SLOT.match(str(props.get(SLOT_PROPERTY, "")))

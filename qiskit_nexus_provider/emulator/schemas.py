@@ -19,6 +19,7 @@ __all__ = [
     "JobCreateBody",
     "ProjectCreateBody",
     "ProjectPatchBody",
+    "PropertyDefinitionCreateBody",
     "RetryBody",
 ]
 
@@ -78,6 +79,26 @@ class ProjectPatchBody(_Lenient):
     """Body of ``PATCH /api/projects/v1beta2/{id}``."""
 
     data: _ProjectPatchData
+
+
+class _PropertyDefinitionAttributes(_Lenient):
+    name: NameStr
+    description: str | None = None
+    property_type: Literal["string", "bool", "int", "float"]
+    required: bool = False
+    color: str = Field(default="#888888", max_length=64)
+
+
+class _PropertyDefinitionData(_Lenient):
+    attributes: _PropertyDefinitionAttributes
+    relationships: _ProjectRelationships
+    type: Literal["property"] = "property"
+
+
+class PropertyDefinitionCreateBody(_Lenient):
+    """Body of ``POST /api/property_definitions/v1beta2`` (qnexus ``projects.add_property``)."""
+
+    data: _PropertyDefinitionData
 
 
 class _CircuitCreateData(_Lenient):

@@ -283,6 +283,24 @@ class NexusEmulator:
         """Number of jobs stored."""
         return self._ctx.store.count_jobs()
 
+    def circuit_count(self) -> int:
+        """Number of circuits stored."""
+        return self._ctx.store.count_circuits()
+
+    def property_definitions(self) -> list[dict[str, Any]]:
+        """Every property definition, oldest first: ``project_id``, ``name``, ``property_type``,
+        ``required``, ``description``."""
+        return [
+            {
+                "project_id": d.project_id,
+                "name": d.name,
+                "property_type": d.property_type,
+                "required": d.required,
+                "description": d.description,
+            }
+            for d in self._ctx.store.all_property_definitions()
+        ]
+
     def jobs(self) -> list[dict[str, Any]]:
         """Every job, oldest first: ``id``, ``name``, ``job_type``, ``status``, ``properties``..."""
         return [
@@ -295,6 +313,7 @@ class NexusEmulator:
                 "properties": job.properties,
                 "project_id": job.project_id,
                 "created": job.created,
+                "n_items": len(self._ctx.store.get_items(job.id)),
             }
             for job in self._ctx.store.all_jobs()
         ]

@@ -31,7 +31,7 @@ def test_project_lifecycle(api: Api) -> None:
         "/api/projects/v1beta2",
         json={
             "data": {
-                "attributes": {"name": "p1", "description": "d", "properties": {"a": 1}},
+                "attributes": {"name": "p1", "description": "d", "properties": {}},
                 "relationships": {},
                 "type": "project",
             }
@@ -39,6 +39,11 @@ def test_project_lifecycle(api: Api) -> None:
     )
     assert created.status_code == 201
     project = created.json()["data"]
+    api.define(project["id"], a="int")
+    project = c.patch(
+        f"/api/projects/v1beta2/{project['id']}",
+        json={"data": {"attributes": {"properties": {"a": 1}}, "type": "project"}},
+    ).json()["data"]
     attrs = project["attributes"]
     assert project["type"] == "project" and uuid.UUID(project["id"])
     assert attrs["name"] == "p1" and attrs["description"] == "d" and attrs["properties"] == {"a": 1}
@@ -156,6 +161,7 @@ def test_archived_filter(api: Api) -> None:
 
 def test_circuit_upload_get_list_patch(api: Api) -> None:
     pid = api.project()
+    api.define(pid, x="bool", y="int")
     response = api.client.post(
         "/api/circuits/v1beta2", json=circuit_body(pid, bell(), "my-bell", properties={"x": True})
     )
@@ -249,6 +255,7 @@ def test_circuit_in_unknown_project_is_404(api: Api) -> None:
 
 def test_execute_job_shapes(api: Api) -> None:
     pid = api.project()
+    api.define(pid, key="string")
     cid = api.circuit(pid)
     submitted = api.submit(
         pid, [cid, cid], {"type": "AerConfig", "seed": 11}, shots=50, properties={"key": "abc"}
@@ -381,6 +388,8 @@ def test_qubit_limits(api: Api) -> None:
 
 def test_job_listing_filters(api: Api) -> None:
     p1, p2 = api.project("one"), api.project("two")
+    api.define(p1, idem="string", n="int", flag="bool")
+    api.define(p2, idem="string")
     c1, c2 = api.circuit(p1), api.circuit(p2)
     a = api.run(p1, [c1], name="alpha", properties={"idem": "k-1", "n": 3, "flag": True})["data"][
         "id"

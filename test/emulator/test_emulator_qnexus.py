@@ -73,6 +73,8 @@ def test_qnexus_end_to_end(emulator: NexusEmulator, tmp_path: Path) -> None:
     assert set(out["aer_counts"]) <= {"00", "11"} and sum(out["aer_counts"].values()) == 200
     assert out["aer_cost"] == 0.0
     assert out["found_by_property"] == [True]
+    assert out["properties"] == [["idem", "string", False]]
+    assert out["refused_301"] is not None and "at most 300" in out["refused_301"]
     assert out["job_by_id_config"] == "AerConfig"
     assert set(out["compiled_ops"]) <= {"PhasedX", "ZZPhase", "Rz", "Measure"}
     assert out["h2_shots"] == 100 and out["h2_cost"] > 5 and out["h2_device"] == "H2-1E"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from qiskit_nexus_provider.emulator.conversion import CircuitError, validate_circuit_json
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import json_response
+from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
@@ -59,6 +60,7 @@ async def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str,
         raise ApiError(400, str(exc)) from None
     content["name"] = name
     project_id = body.data.relationships.project.data.id
+    check_properties(context.store, project_id, properties, "circuit")
     circuit, project = context.store.add_circuit(
         project_id, name, description, properties, content, n_qubits
     )
@@ -71,6 +73,7 @@ async def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str,
 @router.get("", response_model=dict[str, Any])
 async def list_circuits(context: Context, query: Query) -> Response:
     """A page of circuits, with their projects in ``included``."""
+    check_filter_properties(context.store, query.properties, query.project_ids)
     page, _ = context.store.list_circuits(query)
     projects = context.store.get_projects(c.project_id for c in page)
     return json_response(
@@ -84,6 +87,7 @@ async def list_circuits(context: Context, query: Query) -> Response:
 @router.get("/meta/count")
 async def count_circuits(context: Context, query: Query) -> dict[str, int]:
     """Number of circuits matching the filters."""
+    check_filter_properties(context.store, query.properties, query.project_ids)
     return {"count": context.store.list_circuits(query)[1]}
 
 
@@ -108,6 +112,12 @@ async def update_circuit(
 ) -> dict[str, Any]:
     """Update a circuit's annotations."""
     attrs = body.data.attributes
+    if attrs.properties:
+        current = context.store.get_circuit(circuit_id, with_content=False)
+        if current is None:
+            raise ApiError(404, f"circuit {circuit_id} not found")
+        merged = {**current.properties, **attrs.properties}
+        check_properties(context.store, current.project_id, merged, "circuit")
     circuit = context.store.update_circuit(
         circuit_id,
         name=attrs.name,

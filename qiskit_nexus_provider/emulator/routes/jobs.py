@@ -10,6 +10,7 @@ from qiskit_nexus_provider.emulator.conversion import CircuitError
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import json_response
+from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
@@ -32,6 +33,8 @@ router = APIRouter(
 )
 Query = Annotated[ListQuery, Depends(job_query)]
 
+MAX_JOB_ITEMS = 300
+"""Programs per job: the Nexus user guide's hard limit ("Jobs in Nexus", circuit batching)."""
 MAX_SHOTS_QUANTINUUM = 10_000
 MAX_SHOTS_AER = 1_000_000
 
@@ -96,9 +99,16 @@ async def create_job(context: Context, body: JobCreateBody) -> Response:
     expected = "execute_job_definition" if execute else "compile_job_definition"
     if definition.job_definition_type != expected:
         raise ApiError(400, f"a {attrs.job_type} job needs job_definition_type {expected!r}")
+    if len(definition.items) > MAX_JOB_ITEMS:
+        raise ApiError(
+            400,
+            f"a job holds at most {MAX_JOB_ITEMS} programs; this one has "
+            f"{len(definition.items)} (split it into several jobs)",
+        )
     project_id = body.data.relationships.project.data.id
     if context.store.get_project(project_id) is None:
         raise ApiError(404, f"project {project_id} not found")
+    check_properties(context.store, project_id, attrs.properties, "job")
     target = resolve_target(definition.backend_config)
     if target.aer_noise_model is not None:
         try:
@@ -128,6 +138,7 @@ async def create_job(context: Context, body: JobCreateBody) -> Response:
 @router.get("", response_model=dict[str, Any])
 async def list_jobs(context: Context, query: Query) -> Response:
     """A page of jobs (with items), their projects in ``included``."""
+    check_filter_properties(context.store, query.properties, query.project_ids)
     page, _ = context.store.list_jobs(query)
     projects = context.store.get_projects(j.project_id for j in page)
     return json_response(
@@ -141,6 +152,7 @@ async def list_jobs(context: Context, query: Query) -> Response:
 @router.get("/meta/count")
 async def count_jobs(context: Context, query: Query) -> dict[str, int]:
     """Number of jobs matching the filters."""
+    check_filter_properties(context.store, query.properties, query.project_ids)
     return {"count": context.store.list_jobs(query)[1]}
 
 

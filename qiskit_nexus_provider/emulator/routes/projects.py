@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
@@ -31,6 +32,7 @@ Query = Annotated[ListQuery, Depends(project_query)]
 @router.get("")
 async def list_projects(context: Context, query: Query) -> dict[str, Any]:
     """A page of projects (``page[number]`` from 0; empty ``data`` past the end)."""
+    check_filter_properties(context.store, query.properties, [])
     page, _ = context.store.list_projects(query)
     return {"data": [project_resource(p) for p in page], "included": []}
 
@@ -38,13 +40,20 @@ async def list_projects(context: Context, query: Query) -> dict[str, Any]:
 @router.get("/meta/count")
 async def count_projects(context: Context, query: Query) -> dict[str, int]:
     """Number of projects matching the filters."""
+    check_filter_properties(context.store, query.properties, [])
     return {"count": context.store.list_projects(query)[1]}
 
 
 @router.post("", status_code=201, responses={409: {"description": "Name already used"}})
 async def create_project(context: Context, body: ProjectCreateBody) -> dict[str, Any]:
-    """Create a project (names are unique)."""
+    """Create a project (names are unique); a new project has no property definitions yet."""
     attrs = body.data.attributes
+    for name in attrs.properties:
+        raise ApiError(
+            400,
+            f"project property {name!r} is not defined: a new project has no property "
+            "definitions; create the project, define the property, then update the project",
+        )
     project = context.store.create_project(attrs.name, attrs.description, dict(attrs.properties))
     return {"data": project_resource(project), "included": []}
 
@@ -64,6 +73,10 @@ async def update_project(
 ) -> dict[str, Any]:
     """Update name, description, archived flag or properties (``null`` leaves a field as is)."""
     attrs = body.data.attributes
+    if attrs.properties:
+        if context.store.get_project(project_id) is None:
+            raise ApiError(404, f"project {project_id} not found")
+        check_properties(context.store, project_id, attrs.properties, "project", require=False)
     project = context.store.update_project(
         project_id,
         name=attrs.name,

@@ -95,6 +95,19 @@ CREATE TABLE IF NOT EXISTS compilations (
     modified TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS compilations_job ON compilations(job_id);
+CREATE TABLE IF NOT EXISTS property_definitions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    property_type TEXT NOT NULL,
+    required INTEGER NOT NULL DEFAULT 0,
+    color TEXT NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    UNIQUE (project_id, name)
+);
 """
 
 

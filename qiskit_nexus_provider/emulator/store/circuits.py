@@ -124,6 +124,10 @@ class CircuitsMixin(StoreBase):
                 )
         return found
 
+    def count_circuits(self) -> int:
+        """Number of circuits."""
+        return int(self._query("SELECT COUNT(*) AS n FROM circuits")[0]["n"])
+
     def update_circuit(
         self,
         circuit_id: str,

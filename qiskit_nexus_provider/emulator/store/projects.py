@@ -116,6 +116,7 @@ class ProjectsMixin(StoreBase):
                 self._delete_job_rows(conn, job_id)
             conn.execute("DELETE FROM circuits WHERE project_id = ?", (project_id,))
             conn.execute("DELETE FROM compilations WHERE project_id = ?", (project_id,))
+            conn.execute("DELETE FROM property_definitions WHERE project_id = ?", (project_id,))
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
     def list_projects(self, query: ListQuery) -> tuple[list[ProjectRow], int]:

@@ -1,0 +1,110 @@
+"""The provider follows the rules the real Nexus enforces (and the emulator with it).
+
+Sources: the Nexus user guide (properties defined before use; 300 circuits per job).
+"""
+
+from __future__ import annotations
+
+import pytest
+from e2e_circuits import encode_index, expected_key
+from qiskit import transpile
+
+from qiskit_nexus_provider import NexusCompositeJob, NexusProvider
+from qiskit_nexus_provider.api.properties import ProjectProperties
+from qiskit_nexus_provider.backends.remote import PROVIDER_PROPERTIES
+from qiskit_nexus_provider.exceptions import OptionsError
+
+FAST = {"poll_interval": 0.02, "poll_max_interval": 0.2}
+
+
+def _project_definitions(emu, project_id: str) -> dict[str, dict]:
+    return {d["name"]: d for d in emu.property_definitions() if d["project_id"] == project_id}
+
+
+def test_301_circuits_become_two_sub_jobs_of_300_and_1(remote: NexusProvider, emu) -> None:
+    backend = remote.get_backend("aer_simulator")
+    assert backend.max_circuits == 300
+    circuits = transpile([encode_index(i, 9) for i in range(301)], backend)
+    before = {j["id"] for j in emu.jobs()}
+    # Even a larger max_circuits_per_job cannot exceed the service's hard limit.
+    job = backend.run(circuits, shots=1, max_circuits_per_job=1000, **FAST)
+    assert isinstance(job, NexusCompositeJob)
+    result = job.result(timeout=300)
+    assert [result.get_counts(i) for i in (0, 299, 300)] == [
+        {expected_key(i, 9): 1} for i in (0, 299, 300)
+    ]
+    new = [j for j in emu.jobs() if j["id"] not in before]
+    assert sorted(j["n_items"] for j in new) == [1, 300]
+
+
+def test_provider_defines_its_properties_once_per_project(remote: NexusProvider, emu) -> None:
+    backend = remote.get_backend("aer_simulator")
+    circuit = transpile(encode_index(1, 2), backend)
+    backend.run(circuit, shots=3, **FAST).result(timeout=60)
+    project_id = remote.remote.project_id()
+    defined = _project_definitions(emu, project_id)
+    for spec in PROVIDER_PROPERTIES:
+        assert defined[spec.name]["property_type"] == spec.property_type
+        assert defined[spec.name]["description"]
+    count = len(emu.property_definitions())
+    # A second provider on the same project (another process) reads them and creates nothing.
+    other = NexusProvider(
+        token=emu.token, url=emu.url, project=remote.project, store_path=remote.store_path
+    )
+    other.get_backend("aer_simulator").run(circuit, shots=3, **FAST).result(timeout=60)
+    assert len(emu.property_definitions()) == count
+
+
+def test_concurrent_definers_both_succeed(remote: NexusProvider, emu) -> None:
+    client = remote.remote.client
+    project_id = client.get_or_create_project("concurrent-definitions")
+    first = ProjectProperties(client, project_id, "concurrent-definitions")
+    second = ProjectProperties(client, project_id, "concurrent-definitions")
+    first.definitions()
+    second.definitions()  # both read an empty project
+    first.ensure(PROVIDER_PROPERTIES)
+    second.ensure(PROVIDER_PROPERTIES)  # every create answers 409: not an error
+    assert set(_project_definitions(emu, project_id)) == {s.name for s in PROVIDER_PROPERTIES}
+
+
+def test_undefined_nexus_property_is_refused_before_upload(remote: NexusProvider, emu) -> None:
+    backend = remote.get_backend("aer_simulator")
+    circuit = transpile(encode_index(1, 2), backend)
+    remote.remote.project_id()
+    circuits, jobs = emu.circuit_count(), emu.job_count()
+    with pytest.raises(OptionsError, match=r"'experiment' is not defined in Nexus project 'e2e'"):
+        backend.run(circuit, nexus_properties={"experiment": "vqe-7"})
+    assert (emu.circuit_count(), emu.job_count()) == (circuits, jobs)
+
+
+def test_required_property_must_be_given_and_is_attached(remote: NexusProvider, emu) -> None:
+    provider = NexusProvider(
+        token=emu.token, url=emu.url, project="required-props", store_path=remote.store_path
+    )
+    client = provider.remote.client
+    project_id = client.get_or_create_project("required-props")
+    from qiskit_nexus_provider.api.models import PropertySpec
+    from qiskit_nexus_provider.api.properties import create_property_definition
+
+    create_property_definition(
+        client, project_id, PropertySpec(name="experiment", property_type="string", required=True)
+    )
+    create_property_definition(
+        client, project_id, PropertySpec(name="iteration", property_type="int")
+    )
+    backend = provider.get_backend("aer_simulator")
+    circuit = transpile(encode_index(2, 2), backend)
+    jobs = emu.job_count()
+    with pytest.raises(OptionsError, match="requires the property 'experiment'"):
+        backend.run(circuit)
+    with pytest.raises(OptionsError, match=r"'iteration' .* is of type int; got string"):
+        backend.run(circuit, nexus_properties={"experiment": "x", "iteration": "7"})
+    assert emu.job_count() == jobs
+    job = backend.run(circuit, shots=5, nexus_properties={"experiment": "vqe-7", "iteration": 3})
+    assert job.result(timeout=60).get_counts() == {expected_key(2, 2): 5}
+    on_server = next(j for j in emu.jobs() if j["id"] == job.job_id())
+    assert on_server["properties"]["experiment"] == "vqe-7"
+    assert on_server["properties"]["iteration"] == 3
+    # The header property survives: the job is rebuilt from the server alone.
+    retrieved = provider.retrieve_job(job.job_id())
+    assert retrieved.result().get_counts() == {expected_key(2, 2): 5}

@@ -1,0 +1,108 @@
+"""Rules the real Nexus enforces, enforced by the emulator too (reference notes §9).
+
+Sources: the Nexus user guide, concepts "Properties" (defined per project before use, typed,
+optionally required) and "Jobs in Nexus" (at most 300 circuits per job).
+"""
+
+from __future__ import annotations
+
+from emulator_support import Api, circuit_body, job_body, property_body
+
+
+def assert_error(response, status: int, *fragments: str) -> None:
+    assert response.status_code == status, response.text
+    message = response.json()["message"]
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+def test_property_definitions_are_created_and_listed_per_project(api: Api) -> None:
+    p1, p2 = api.project("one"), api.project("two")
+    api.define(p1, experiment="string", iteration="int")
+    api.define(p2, required=True, owner="string")
+    listed = api.client.get(
+        "/api/property_definitions/v1beta2", params={"filter[project][id]": p1}
+    ).json()["data"]
+    assert [(d["attributes"]["name"], d["attributes"]["property_type"]) for d in listed] == [
+        ("experiment", "string"),
+        ("iteration", "int"),
+    ]
+    attrs = listed[0]["attributes"]
+    assert {"description", "required", "color", "timestamps"} <= set(attrs)
+    assert listed[0]["relationships"]["project"]["data"]["id"] == p1
+    past_end = api.client.get(
+        "/api/property_definitions/v1beta2",
+        params={"filter[project][id]": p1, "page[number]": 1},
+    )
+    assert past_end.json()["data"] == []
+    # Names are unique per project: a second definition is a conflict, not a duplicate.
+    again = api.client.post(
+        "/api/property_definitions/v1beta2", json=property_body(p1, "iteration", "int")
+    )
+    assert_error(again, 409, "iteration", p1)
+    bad_type = api.client.post(
+        "/api/property_definitions/v1beta2", json=property_body(p1, "x", "list")
+    )
+    assert bad_type.status_code == 422
+
+
+def test_undefined_property_is_refused_on_circuits_jobs_projects_and_filters(api: Api) -> None:
+    pid = api.project()
+    api.define(pid, defined="string")
+    circuit = api.client.post(
+        "/api/circuits/v1beta2", json=circuit_body(pid, None, "c", properties={"tag": "x"})
+    )
+    assert_error(circuit, 400, "'tag'", pid, "not defined")
+    cid = api.circuit(pid)
+    job = api.client.post("/api/jobs/v1beta3", json=job_body(pid, [cid], properties={"tag": "x"}))
+    assert_error(job, 400, "'tag'", pid, "not defined")
+    new_project = api.client.post(
+        "/api/projects/v1beta2",
+        json={"data": {"attributes": {"name": "q", "properties": {"tag": 1}}, "type": "project"}},
+    )
+    assert_error(new_project, 400, "'tag'", "not defined")
+    patch = api.client.patch(
+        f"/api/projects/v1beta2/{pid}",
+        json={"data": {"attributes": {"properties": {"tag": 1}}, "type": "project"}},
+    )
+    assert_error(patch, 400, "'tag'", pid)
+    for path in ("/api/jobs/v1beta3", "/api/circuits/v1beta2", "/api/jobs/v1beta3/meta/count"):
+        listing = api.client.get(path, params={"filter[properties]": '(tag,"x")'})
+        assert_error(listing, 400, "'tag'", "not defined")
+    scoped = api.client.get(
+        "/api/jobs/v1beta3",
+        params={"filter[properties]": '(defined,"x")', "filter[project][id]": pid},
+    )
+    assert scoped.status_code == 200
+    assert api.emulator.job_count() == 0
+
+
+def test_wrong_type_and_missing_required_are_refused(api: Api) -> None:
+    pid = api.project()
+    api.define(pid, n="int", ratio="float", flag="bool")
+    api.define(pid, required=True, experiment="string")
+    wrong = api.client.post(
+        "/api/circuits/v1beta2",
+        json=circuit_body(pid, None, "c", properties={"experiment": "e", "n": "3"}),
+    )
+    assert_error(wrong, 400, "'n'", "int", "string", pid)
+    flag = api.client.post(
+        "/api/circuits/v1beta2",
+        json=circuit_body(pid, None, "c", properties={"experiment": "e", "flag": 1}),
+    )
+    assert_error(flag, 400, "'flag'", "bool", "int")
+    missing = api.client.post("/api/circuits/v1beta2", json=circuit_body(pid, None, "c"))
+    assert_error(missing, 400, "'experiment'", "required", pid)
+    cid = api.circuit(pid, properties={"experiment": "e", "ratio": 2, "n": 3})  # int is a float
+    job = api.client.post("/api/jobs/v1beta3", json=job_body(pid, [cid]))
+    assert_error(job, 400, "'experiment'", "required")
+    api.submit(pid, [cid], properties={"experiment": "e", "ratio": 0.5})
+
+
+def test_a_job_holds_at_most_300_programs(api: Api) -> None:
+    pid = api.project()
+    cid = api.circuit(pid)
+    refused = api.client.post("/api/jobs/v1beta3", json=job_body(pid, [cid] * 301))
+    assert_error(refused, 400, "at most 300", "301")
+    assert api.emulator.job_count() == 0
+    api.submit(pid, [cid] * 300, shots=1)
