@@ -123,6 +123,10 @@ class NexusProvider:
                 f"num_qubits can only be chosen for the offline simulators, not {name!r}."
             )
         found = self.backends(name, **kwargs)
+        if not found and name is not None and name not in OFFLINE_SIMULATOR_NAMES:
+            reason = self.remote.refusal(name)  # listed by Nexus, but not runnable here
+            if reason is not None:
+                raise QiskitBackendNotFoundError(f"{reason}.")
         if len(found) != 1:
             available = ", ".join(b.name for b in self.backends())
             what = "No backend" if not found else f"{len(found)} backends"

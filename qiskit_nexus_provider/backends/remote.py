@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit.transpiler import Target
+from quantinuum_schemas.models.backend_config import (
+    BaseBackendConfig,
+    HeliosConfig,
+    QuantinuumConfig,
+)
 
+from ..api.backend_configs import BackendConfigError, backend_config_class, build_backend_config
 from ..api.client import CLIENT_KEY_PROPERTY, NexusClient
 from ..api.credentials import resolve_base_url, resolve_credentials
 from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
@@ -38,6 +44,7 @@ from ..results import experiment_header, make_result, successful_experiment
 from ..store import BackendSpec
 from ..target import build_target
 from .base import NexusBackend
+from .device_support import why_not_runnable
 
 if TYPE_CHECKING:
     from ..jobs.composite import NexusCompositeJob
@@ -141,11 +148,15 @@ def map_status(status: JobStatusEnum, message: str | None, detail: str | None) -
 
 def _device_kind(info: BackendInfo) -> str:
     device = info.device_name or ""
-    if info.name.startswith("Aer") or info.name.startswith("Qulacs"):
+    try:
+        config = backend_config_class(info)
+    except BackendConfigError:
+        config = None
+    if config is not None and config not in (QuantinuumConfig, HeliosConfig):
         return "simulator"
     if device.endswith("SC"):
         return "syntax_checker"
-    if re.search(r"(-Emulator|-simulator|-\d*E|-\d*LE|-E-lite)$", device) or device.endswith("E"):
+    if re.search(r"(-Emulator|-simulator|-\d*E|-\d*LE|-E-lite|-\d+E-lite)$", device):
         return "emulator"
     return "qpu"
 
@@ -233,22 +244,10 @@ class RemoteNexusBackend(NexusBackend):
         """The REST client."""
         return self._catalog.client
 
-    def backend_config(self, options: NexusOptions) -> dict[str, Any]:
-        """The Nexus ``backend_config`` of an execute job with ``options``."""
-        info = self.info
-        if info.name.startswith("Aer"):
-            config: dict[str, Any] = {
-                "type": "AerConfig",
-                "simulation_method": "automatic",
-                "n_qubits": info.n_qubits,
-            }
-            if options.seed_simulator is not None:
-                config["seed"] = options.seed_simulator
-            return config
-        config = {"type": "QuantinuumConfig", "device_name": info.device_name or self.name}
-        if options.max_cost is not None:
-            config["max_cost"] = options.max_cost
-        return config
+    def backend_config(self, options: NexusOptions) -> BaseBackendConfig:
+        """The Nexus ``backend_config`` of a job with ``options``: a quantinuum-schemas model of
+        the class the device listing selects (``max_cost`` goes per item, not here)."""
+        return build_backend_config(self.info, seed=options.seed_simulator)
 
     # -- transport -------------------------------------------------------------------------
     def spec(self) -> BackendSpec:
@@ -311,6 +310,7 @@ class RemoteNexusBackend(NexusBackend):
             n_shots=[options.shots] * len(program_ids),
             backend_config=self.backend_config(options),
             properties=properties,
+            max_cost=options.max_cost,
         )
         job.set_job_id(resource.id)
         job.state.update(
@@ -568,7 +568,12 @@ class RemoteCatalog:
         return self._devices
 
     def device_info(self, name: str) -> BackendInfo:
-        """Backend info of device ``name``."""
+        """Backend info of device ``name``.
+
+        Raises:
+            QiskitBackendNotFoundError: Nexus lists no such device, or the provider cannot run
+                circuits on it (the message says why).
+        """
         from qiskit.providers import QiskitBackendNotFoundError
 
         devices = self.devices()
@@ -576,7 +581,26 @@ class RemoteCatalog:
             raise QiskitBackendNotFoundError(
                 f"Nexus at {self.url} has no device {name!r}; it has {', '.join(devices)}."
             )
+        reason = why_not_runnable(devices[name])
+        if reason is not None:
+            raise QiskitBackendNotFoundError(f"Nexus device {name!r} cannot run here: {reason}.")
         return devices[name]
+
+    def refusal(self, name: str) -> str | None:
+        """Why a device Nexus lists is not a Qiskit backend, or ``None`` (runnable or unlisted).
+
+        Never raises: a Nexus that cannot be reached gives ``None``.
+        """
+        if not self.has_token:
+            return None
+        try:
+            info = self.devices().get(name)
+        except (NexusAPIError, OSError):
+            return None
+        if info is None:
+            return None
+        reason = why_not_runnable(info)
+        return None if reason is None else f"Nexus device {name!r} cannot run here: {reason}"
 
     def backends(self) -> list[NexusBackend]:
         """Remote backends, or none (with a warning) when Nexus cannot be reached."""
@@ -592,7 +616,11 @@ class RemoteCatalog:
                 stacklevel=3,
             )
             return []
-        return [RemoteNexusBackend(self, name, info) for name, info in devices.items()]
+        return [
+            RemoteNexusBackend(self, name, info)
+            for name, info in devices.items()
+            if why_not_runnable(info) is None
+        ]
 
     def backend_for_spec(self, spec: BackendSpec) -> RemoteNexusBackend:
         """A backend for a persisted spec; its device info is fetched on first use."""
@@ -620,7 +648,7 @@ class RemoteCatalog:
         attributes = resource.attributes
         definition = attributes.get("definition") or {}
         config = definition.get("backend_config") or {}
-        name = config.get("device_name") or self._aer_name()
+        name = config.get("device_name") or self._device_of_type(str(config.get("type")))
         backend = RemoteNexusBackend(self, name)
         properties = attributes.get("properties") or {}
         items = sorted(self.client.job_items(resource), key=lambda i: i.item_id)
@@ -634,11 +662,17 @@ class RemoteCatalog:
         }
         return NexusJob(backend, resource.id, [], options, state=state, submitted=True)
 
-    def _aer_name(self) -> str:
+    def _device_of_type(self, config_type: str) -> str:
+        """The listed device a device-less config (``AerConfig``, ``QulacsConfig``) selects."""
         for name, info in self.devices().items():
-            if info.name.startswith("Aer"):
-                return name
-        raise JobNotFoundError("the job ran on Aer but this Nexus lists no Aer device")
+            try:
+                if backend_config_class(info).__name__ == config_type:
+                    return name
+            except BackendConfigError:
+                continue
+        raise JobNotFoundError(
+            f"the job ran with {config_type} but this Nexus lists no such device"
+        )
 
     def _headers_for(self, program_ids: list[str]) -> list[dict[str, Any]]:
         def header(circuit_id: str) -> dict[str, Any]:

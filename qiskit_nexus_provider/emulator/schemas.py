@@ -136,7 +136,7 @@ class JobItemSpec(_Lenient):
 
     program_id: str = Field(min_length=1, max_length=200)
     n_shots: int | None = Field(default=None, ge=1)
-    max_cost: float | None = None
+    max_cost: float | None = Field(default=None, ge=0)
     n_qubits: int | None = Field(default=None, ge=1)
 
 

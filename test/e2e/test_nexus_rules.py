@@ -108,3 +108,68 @@ def test_required_property_must_be_given_and_is_attached(remote: NexusProvider, 
     # The header property survives: the job is rebuilt from the server alone.
     retrieved = provider.retrieve_job(job.job_id())
     assert retrieved.result().get_counts() == {expected_key(2, 2): 5}
+
+
+def test_every_backend_config_the_provider_sends_parses_with_quantinuum_schemas(
+    remote: NexusProvider,
+) -> None:
+    from pydantic import TypeAdapter
+    from quantinuum_schemas.models.backend_config import BackendConfig
+
+    from qiskit_nexus_provider.api.client import NexusClient
+    from qiskit_nexus_provider.options import NexusOptions
+
+    adapter = TypeAdapter(BackendConfig)
+    backends = [b for b in remote.backends() if b.name not in ("offline_simulator_no_noise",)]
+    remote_backends = [b for b in backends if hasattr(b, "backend_config")]
+    assert {b.name for b in remote_backends} >= {"aer_simulator", "qulacs", "H2-2E", "H1-1LE"}
+    sent_types = set()
+    for backend in remote_backends:
+        for options in (NexusOptions(), NexusOptions(seed_simulator=5, max_cost=4.5)):
+            model = backend.backend_config(options)
+            for exclude_none in (True, False):  # execute and compile jobs
+                wire = NexusClient._backend_config(model, exclude_none=exclude_none)
+                parsed = adapter.validate_python(wire)
+                assert type(parsed) is type(model)
+                sent_types.add(wire["type"])
+                assert "max_cost" not in wire or wire["max_cost"] is None  # per item now
+    assert sent_types == {"AerConfig", "QuantinuumConfig", "QulacsConfig"}
+
+
+def test_devices_the_provider_cannot_run_are_not_listed_and_refused_with_why(
+    remote: NexusProvider,
+) -> None:
+    from qiskit.providers import QiskitBackendNotFoundError
+
+    names = {b.name for b in remote.backends()}
+    assert {"H2-2", "H2-2E", "H2-2SC", "H1-1LE", "qulacs"} <= names
+    assert not names & {"Helios-1", "Helios-1E-lite", "Helios-1SC", "aer_simulator_statevector"}
+    for name in ("Helios-1", "Helios-1E-lite", "Helios-1SC"):
+        with pytest.raises(QiskitBackendNotFoundError, match="needs QIR or HUGR programs"):
+            remote.get_backend(name)
+    with pytest.raises(QiskitBackendNotFoundError, match=r"state-vector simulator.*no counts"):
+        remote.get_backend("aer_simulator_statevector")
+    with pytest.raises(QiskitBackendNotFoundError, match=r"unitary simulator.*no counts"):
+        remote.get_backend("aer_simulator_unitary")
+
+
+def test_qulacs_and_new_h_series_devices_run(remote: NexusProvider) -> None:
+    for name in ("qulacs", "H2-2E", "H1-1LE"):
+        backend = remote.get_backend(name)
+        circuit = transpile(encode_index(5, 3), backend)
+        counts = backend.run(circuit, shots=20, seed_simulator=1, **FAST).result().get_counts()
+        assert max(counts, key=counts.get) == expected_key(5, 3), name
+
+
+def test_max_cost_is_enforced_per_item(remote: NexusProvider, emu) -> None:
+    from qiskit.providers import JobStatus
+
+    backend = remote.get_backend("H1-1E")
+    circuit = transpile(encode_index(3, 2), backend)
+    job = backend.run(circuit, shots=10, max_cost=3.0, **FAST)
+    job.wait_for_final_state(timeout=60)
+    assert job.status() is JobStatus.ERROR
+    assert "exceeds the item's max_cost 3 HQC" in (job.error_message() or "")
+    assert "cost 5.0" in (job.error_message() or "")
+    ok = backend.run(circuit, shots=10, max_cost=50.0, **FAST)
+    assert sum(ok.result(timeout=60).get_counts().values()) == 10

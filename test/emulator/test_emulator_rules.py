@@ -6,7 +6,7 @@ optionally required) and "Jobs in Nexus" (at most 300 circuits per job).
 
 from __future__ import annotations
 
-from emulator_support import Api, circuit_body, job_body, property_body
+from emulator_support import Api, circuit_body, job_body, native_bell, property_body
 
 
 def assert_error(response, status: int, *fragments: str) -> None:
@@ -106,3 +106,59 @@ def test_a_job_holds_at_most_300_programs(api: Api) -> None:
     assert_error(refused, 400, "at most 300", "301")
     assert api.emulator.job_count() == 0
     api.submit(pid, [cid] * 300, shots=1)
+
+
+def test_backend_configs_are_parsed_with_quantinuum_schemas(api: Api) -> None:
+    pid = api.project()
+    cid = api.circuit(pid)
+    for config, fragments in [
+        # QuantinuumConfig.max_cost is an int (and deprecated): a float is refused.
+        (
+            {"type": "QuantinuumConfig", "device_name": "H1-1E", "max_cost": 2.5},
+            ("backend_config.max_cost", "integer"),
+        ),
+        ({"type": "QuantinuumConfig"}, ("backend_config.device_name", "Field required")),
+        ({"type": "AerConfig", "n_qubits": 0}, ("backend_config.n_qubits",)),
+        ({"type": "NoSuchConfig"}, ("NoSuchConfig",)),
+        ({"type": "HeliosConfig", "system_name": "Helios-1"}, ("Helios-1", "QIR or HUGR")),
+        ({"type": "AerStateConfig"}, ("aer_simulator_statevector", "state vectors")),
+    ]:
+        response = api.client.post("/api/jobs/v1beta3", json=job_body(pid, [cid], config))
+        assert_error(response, 400, *fragments)
+    assert api.emulator.job_count() == 0
+    # What qnexus 0.51 sends for a Qulacs device runs (sampled on Aer).
+    job = api.run(pid, [cid], {"type": "QulacsConfig", "result_type": "state_vector", "seed": 1})
+    assert job["data"]["attributes"]["status"]["status"] == "COMPLETED"
+
+
+def test_an_item_costing_more_than_its_max_cost_fails_with_cost_and_limit(api: Api) -> None:
+    pid = api.project()
+    cid = api.circuit(pid, native_bell())
+    body = job_body(pid, [cid, cid], {"type": "QuantinuumConfig", "device_name": "H1-1E"})
+    body["data"]["attributes"]["definition"]["items"][0]["max_cost"] = 3.0
+    body["data"]["attributes"]["definition"]["items"][1]["max_cost"] = 100.0
+    response = api.client.post("/api/jobs/v1beta3", json=body)
+    assert response.status_code == 202, response.text
+    assert api.emulator.wait_idle(60)
+    items = api.job(response.json()["data"]["id"])["data"]["attributes"]["definition"]["items"]
+    assert items[0]["status"]["status"] == "ERROR"
+    message = items[0]["status"]["message"]
+    assert "max_cost 3 HQC" in message and "cost 5." in message
+    assert items[1]["status"]["status"] == "COMPLETED"
+    assert items[1]["status"]["cost"] > 5
+
+
+def test_new_devices_answer_backend_property(api: Api) -> None:
+    def prop(config: dict, name: str) -> bool:
+        response = api.client.post(
+            "/api/v5/backend_info/backend_property",
+            json={"backend_config": config, "property": name},
+        )
+        assert response.status_code == 200, response.text
+        return bool(response.json())
+
+    assert prop({"type": "AerStateConfig"}, "supports_state") is True
+    assert prop({"type": "AerStateConfig"}, "supports_counts") is False
+    assert prop({"type": "AerUnitaryConfig"}, "supports_unitary") is True
+    assert prop({"type": "QulacsConfig"}, "supports_counts") is True
+    assert prop({"type": "HeliosConfig", "system_name": "Helios-1E-lite"}, "supports_shots")
