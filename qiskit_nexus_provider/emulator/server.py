@@ -250,6 +250,26 @@ class NexusEmulator:
         """Invalidate every access token issued so far, as if they had expired."""
         self._ctx.tokens.expire_access_tokens()
 
+    def add_user(self, token: str | None = None) -> str:
+        """Add a second (third...) user; it and :attr:`token`'s user cannot read each other's
+        projects, circuits, jobs or results (403).  Users live in memory, like access tokens.
+
+        Args:
+            token: The new user's refresh token; a random one when ``None``.
+
+        Returns:
+            The new user's refresh token.
+        """
+        return self._ctx.tokens.add_user(token)[1]
+
+    def purge_results(self, job_id: str) -> int:
+        """Purge a job's results, as Nexus purges old data: reading them then answers 410.
+
+        Returns:
+            The number of results purged.
+        """
+        return self._ctx.store.purge_results(job_id)
+
     # ------------------------------------------------------------------------------------------
     # worker control and introspection
 

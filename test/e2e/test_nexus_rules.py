@@ -173,3 +173,57 @@ def test_max_cost_is_enforced_per_item(remote: NexusProvider, emu) -> None:
     assert "cost 5.0" in (job.error_message() or "")
     ok = backend.run(circuit, shots=10, max_cost=50.0, **FAST)
     assert sum(ok.result(timeout=60).get_counts().values()) == 10
+
+
+def test_another_users_job_is_403_and_their_projects_are_invisible(
+    remote: NexusProvider, emu, tmp_path
+) -> None:
+    from qiskit_nexus_provider.api.errors import PermissionDeniedError
+
+    backend = remote.get_backend("aer_simulator")
+    job = backend.run(transpile(encode_index(1, 2), backend), shots=4, **FAST)
+    job.result(timeout=60)
+    other = NexusProvider(
+        token=emu.add_user(), url=emu.url, project=remote.project, store_path=tmp_path / "other"
+    )
+    with pytest.raises(PermissionDeniedError, match="belongs to another user") as caught:
+        other.retrieve_job(job.job_id())
+    assert caught.value.status_code == 403
+    client = other.remote.client
+    with pytest.raises(PermissionDeniedError):
+        client.get_job_status(job.job_id())
+    assert list(client.list_jobs()) == []  # listings show only the user's own projects
+    # The same project name is another project for the other user; its jobs run there.
+    assert other.remote.project_id() != remote.remote.project_id()
+    mine = other.get_backend("aer_simulator").run(
+        transpile(encode_index(2, 2), backend), shots=3, **FAST
+    )
+    assert mine.result(timeout=60).get_counts() == {expected_key(2, 2): 3}
+    with pytest.raises(PermissionDeniedError):
+        remote.retrieve_job(mine.job_id())
+
+
+def test_deleted_job_and_purged_results_are_410(remote: NexusProvider, emu, tmp_path) -> None:
+    from qiskit_nexus_provider import JobNotFoundError
+    from qiskit_nexus_provider.api.errors import DataGoneError
+
+    backend = remote.get_backend("aer_simulator")
+    circuit = transpile(encode_index(3, 2), backend)
+    purged = backend.run(circuit, shots=4, **FAST)
+    purged.result(timeout=60)
+    assert emu.purge_results(purged.job_id()) == 1
+    fresh = NexusProvider(
+        token=emu.token, url=emu.url, project=remote.project, store_path=tmp_path / "fresh"
+    )
+    retrieved = fresh.retrieve_job(purged.job_id())  # the job is still there...
+    with pytest.raises(DataGoneError, match="was purged") as caught:
+        retrieved.result(timeout=60)  # ...its results are gone
+    assert caught.value.status_code == 410
+
+    deleted = backend.run(circuit, shots=4, **FAST)
+    deleted.result(timeout=60)
+    remote.remote.client.delete_job(deleted.job_id())
+    with pytest.raises(JobNotFoundError, match="HTTP 410"):
+        fresh.retrieve_job(deleted.job_id())
+    with pytest.raises(JobNotFoundError, match="HTTP 404"):
+        fresh.retrieve_job("00000000-0000-0000-0000-000000000000")

@@ -73,7 +73,8 @@ def test_project_lifecycle(api: Api) -> None:
     assert patched.json()["data"]["attributes"]["description"] == "d"  # null leaves it unchanged
     deleted = c.delete(f"/api/projects/v1beta2/{project['id']}", params={"scope": "user"})
     assert deleted.status_code == 204 and deleted.content == b""
-    assert_error(c.get(f"/api/projects/v1beta2/{project['id']}"), 404, "not found")
+    # A deleted project is gone (410), not unknown (404).
+    assert_error(c.get(f"/api/projects/v1beta2/{project['id']}"), 410, "was deleted")
 
 
 def test_project_delete_cascades(api: Api) -> None:
@@ -90,7 +91,7 @@ def test_project_delete_cascades(api: Api) -> None:
         f"/api/jobs/v1beta3/{job['data']['id']}",
         f"/api/results/v1beta3/{result_id}",
     ):
-        assert api.client.get(path).status_code == 404
+        assert api.client.get(path).status_code == 410  # gone with the project, not unknown
 
 
 def test_project_listing_count_and_pagination(api: Api) -> None:
@@ -485,15 +486,19 @@ def test_cancel_retry_delete(api: Api) -> None:
         api.client.delete(f"/api/jobs/v1beta3/{job_id}", params={"scope": "user"}).status_code
         == 204
     )
-    assert_error(api.client.get(f"/api/jobs/v1beta3/{job_id}"), 404)
-    assert_error(api.client.get(f"/api/results/v1beta3/{result_id}"), 404)
+    # A deleted job, and its results, are gone (410); an id never issued is unknown (404).
+    assert_error(api.client.get(f"/api/jobs/v1beta3/{job_id}"), 410, "deleted")
+    assert_error(api.client.get(f"/api/results/v1beta3/{result_id}"), 410, "deleted")
     for method, path in (
         ("post", "rpc/cancel"),
         ("post", "rpc/retry"),
         ("get", "attributes/status"),
     ):
-        assert_error(getattr(api.client, method)(f"/api/jobs/v1beta3/{job_id}/{path}"), 404)
-    assert_error(api.client.delete(f"/api/jobs/v1beta3/{job_id}"), 404)
+        assert_error(getattr(api.client, method)(f"/api/jobs/v1beta3/{job_id}/{path}"), 410)
+        unknown = f"/api/jobs/v1beta3/{uuid.uuid4()}/{path}"
+        assert_error(getattr(api.client, method)(unknown), 404)
+    assert_error(api.client.delete(f"/api/jobs/v1beta3/{job_id}"), 410)
+    assert_error(api.client.delete(f"/api/jobs/v1beta3/{uuid.uuid4()}"), 404)
 
 
 def test_retry_of_failed_job(api: Api) -> None:

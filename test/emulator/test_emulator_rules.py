@@ -162,3 +162,45 @@ def test_new_devices_answer_backend_property(api: Api) -> None:
     assert prop({"type": "AerUnitaryConfig"}, "supports_unitary") is True
     assert prop({"type": "QulacsConfig"}, "supports_counts") is True
     assert prop({"type": "HeliosConfig", "system_name": "Helios-1E-lite"}, "supports_shots")
+
+
+def test_a_second_user_gets_403_on_everything_of_the_first(api: Api) -> None:
+    import httpx
+
+    pid = api.project("mine")
+    api.define(pid, tag="string")
+    cid = api.circuit(pid)
+    job = api.run(pid, [cid])
+    job_id = job["data"]["id"]
+    result_id = job["data"]["attributes"]["definition"]["items"][0]["result_id"]
+    token = api.emulator.add_user()
+    access = httpx.post(
+        f"{api.emulator.url}/auth/tokens/refresh", cookies={"myqos_oat": token}
+    ).cookies["myqos_id"]
+    with httpx.Client(base_url=api.emulator.url, cookies={"myqos_id": access}) as other:
+        for path in (
+            f"/api/projects/v1beta2/{pid}",
+            f"/api/circuits/v1beta2/{cid}",
+            f"/api/jobs/v1beta3/{job_id}",
+            f"/api/jobs/v1beta3/{job_id}/attributes/status",
+            f"/api/results/v1beta3/{result_id}",
+            f"/api/property_definitions/v1beta2?filter[project][id]={pid}",
+        ):
+            assert_error(other.get(path), 403, "another user")
+        assert_error(other.post("/api/circuits/v1beta2", json=circuit_body(pid, None, "c")), 403)
+        assert_error(other.post("/api/jobs/v1beta3", json=job_body(pid, [cid])), 403)
+        assert_error(other.delete(f"/api/jobs/v1beta3/{job_id}"), 403)
+        assert_error(
+            other.post("/api/property_definitions/v1beta2", json=property_body(pid, "x", "int")),
+            403,
+        )
+        for path in ("/api/projects/v1beta2", "/api/circuits/v1beta2", "/api/jobs/v1beta3"):
+            assert other.get(path).json()["data"] == []
+        # Project names are per user: the second user may have its own "mine".
+        assert (
+            other.post(
+                "/api/projects/v1beta2", json={"data": {"attributes": {"name": "mine"}}}
+            ).status_code
+            == 201
+        )
+    assert api.client.get(f"/api/jobs/v1beta3/{job_id}").status_code == 200

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response
 
+from qiskit_nexus_provider.emulator.access import require_job, require_project
 from qiskit_nexus_provider.emulator.conversion import CircuitError
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
@@ -15,6 +16,7 @@ from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
     Context,
+    User,
     job_query,
     require_auth,
 )
@@ -83,15 +85,12 @@ def _job_document(context: Context, job: JobRow) -> dict[str, Any]:
     }
 
 
-def _get_job(context: Context, job_id: str) -> JobRow:
-    job = context.store.get_job(job_id)
-    if job is None:
-        raise ApiError(404, f"job {job_id} not found")
-    return job
+def _get_job(context: Context, user: str, job_id: str) -> JobRow:
+    return require_job(context.store, user, job_id)
 
 
 @router.post("", status_code=202, response_model=dict[str, Any])
-async def create_job(context: Context, body: JobCreateBody) -> Response:
+async def create_job(context: Context, user: User, body: JobCreateBody) -> Response:
     """Submit an execute or compile job; it starts ``SUBMITTED`` and runs in the background."""
     attrs = body.data.attributes
     definition = attrs.definition
@@ -106,8 +105,7 @@ async def create_job(context: Context, body: JobCreateBody) -> Response:
             f"{len(definition.items)} (split it into several jobs)",
         )
     project_id = body.data.relationships.project.data.id
-    if context.store.get_project(project_id) is None:
-        raise ApiError(404, f"project {project_id} not found")
+    require_project(context.store, user, project_id)
     check_properties(context.store, project_id, attrs.properties, "job")
     target = resolve_target(definition.backend_config)
     if target.aer_noise_model is not None:
@@ -157,33 +155,36 @@ async def count_jobs(context: Context, query: Query) -> dict[str, int]:
 
 
 @router.get("/{job_id}", response_model=dict[str, Any])
-async def get_job(context: Context, job_id: str) -> Response:
+async def get_job(context: Context, user: User, job_id: str) -> Response:
     """One job with its items, ``relationships.programs`` and its project in ``included``."""
-    return json_response(_job_document(context, _get_job(context, job_id)))
+    return json_response(_job_document(context, _get_job(context, user, job_id)))
 
 
 @router.get("/{job_id}/attributes/status")
-async def get_job_status(context: Context, job_id: str) -> dict[str, Any]:
+async def get_job_status(context: Context, user: User, job_id: str) -> dict[str, Any]:
     """The job's status as a flat JobStatus dictionary."""
-    return _get_job(context, job_id).status
+    return _get_job(context, user, job_id).status
 
 
 @router.post("/{job_id}/rpc/cancel", status_code=202)
 async def cancel_job(
     context: Context,
+    user: User,
     job_id: str,
     body: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> dict[str, Any]:
     """Cancel a job (no effect on a finished job)."""
+    _get_job(context, user, job_id)
     context.store.cancel_job(job_id)
     return {}
 
 
 @router.post("/{job_id}/rpc/retry", status_code=202)
 async def retry_job(
-    context: Context, job_id: str, body: Annotated[RetryBody | None, Body()] = None
+    context: Context, user: User, job_id: str, body: Annotated[RetryBody | None, Body()] = None
 ) -> dict[str, Any]:
     """Run a finished job again from scratch (``FULL_RESTART``); by default only ``ERROR`` jobs."""
+    _get_job(context, user, job_id)
     statuses = [s.value for s in (body.retry_status if body and body.retry_status else [])]
     context.store.retry_job(job_id, statuses or ["ERROR"])
     context.worker.notify()
@@ -191,7 +192,8 @@ async def retry_job(
 
 
 @router.delete("/{job_id}", status_code=204, response_class=Response)
-async def delete_job(context: Context, job_id: str) -> Response:
-    """Delete a job, its results and compilation records."""
+async def delete_job(context: Context, user: User, job_id: str) -> Response:
+    """Delete a job, its results and compilation records (reading them then answers 410)."""
+    _get_job(context, user, job_id)
     context.store.delete_job(job_id)
     return Response(status_code=204)

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from qiskit_nexus_provider.emulator.access import require_project
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
     Context,
+    User,
     circuit_query,
     require_auth,
 )
@@ -30,11 +32,12 @@ Query = Annotated[ListQuery, Depends(circuit_query)]
 
 @router.post("", status_code=201, responses={409: {"description": "Already defined"}})
 async def create_property_definition(
-    context: Context, body: PropertyDefinitionCreateBody
+    context: Context, user: User, body: PropertyDefinitionCreateBody
 ) -> dict[str, Any]:
     """Define a property in a project (names are unique per project: 409 otherwise)."""
     attrs = body.data.attributes
     project_id = body.data.relationships.project.data.id
+    require_project(context.store, user, project_id)
     definition = context.store.create_property_definition(
         project_id,
         name=attrs.name,
@@ -51,6 +54,9 @@ async def list_property_definitions(context: Context, query: Query) -> dict[str,
     """A page of the definitions of the projects in ``filter[project][id]`` (oldest first)."""
     if not query.project_ids:
         raise ApiError(400, "filter[project][id] is required: definitions belong to projects")
+    for project_id in query.project_ids:
+        if context.store.get_project(project_id) is not None:
+            require_project(context.store, query.owner or "", project_id)
     rows = context.store.property_definitions(query.project_ids)
     start = query.page_number * query.page_size
     page = rows[start : start + query.page_size]
