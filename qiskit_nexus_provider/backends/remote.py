@@ -19,6 +19,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+import pydantic
 from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit.transpiler import Target
@@ -33,6 +34,7 @@ from ..api.client import CLIENT_KEY_PROPERTY, NexusClient
 from ..api.credentials import resolve_base_url, resolve_credentials
 from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
 from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
+from ..api.models import JobStatus as JobStatusModel
 from ..api.properties import ProjectProperties, PropertyError, check_property_values
 from ..encoding import bit_names, decode_result, to_pytket_dict
 from ..exceptions import JobNotFoundError, OptionsError
@@ -398,9 +400,8 @@ class RemoteNexusBackend(NexusBackend):
 
     def job_result(self, job: NexusJob) -> Any:
         client = self.client
-        items = sorted(
-            client.job_items(client.get_job(job.state["nexus_job_id"])), key=lambda i: i.item_id
-        )
+        resource = client.get_job(job.state["nexus_job_id"])
+        items = sorted(client.job_items(resource), key=lambda i: i.item_id)
         headers = job.state.get("headers") or [_header_with_bits(c) for c in job.circuits]
         if len(headers) != len(items):
             raise NexusAPIError(
@@ -426,11 +427,14 @@ class RemoteNexusBackend(NexusBackend):
                     [hex(int(m, 2)) if m else "0x0" for m in memory] if memory else None,
                 )
             )
+        date, time_taken = _job_timing(resource)
         return make_result(
             experiments,
             backend_name=self.name,
             backend_version=self.backend_version,
             job_id=job.job_id(),
+            date=date,
+            time_taken=time_taken,
         )
 
     def cancel_job(self, job: NexusJob) -> bool:
@@ -440,6 +444,25 @@ class RemoteNexusBackend(NexusBackend):
             logger.warning("cancel of %s refused: %s", job.job_id(), exc)
             return False
         return True
+
+
+def _job_timing(resource: Resource) -> tuple[str | None, float | None]:
+    """``Result.date`` and ``time_taken`` from a Nexus job's status timestamps.
+
+    ``date`` is when the job completed (ISO 8601); ``time_taken`` the seconds from when it started
+    running (or, if the server did not say, from when it was submitted) to completion.
+    """
+    raw = resource.attributes.get("status")
+    try:
+        status = JobStatusModel.model_validate(raw)
+    except pydantic.ValidationError:
+        return None, None
+    end = status.completed_time
+    if end is None:
+        return None, None
+    start = status.running_time or status.submitted_time
+    taken = None if start is None else max(0.0, (end - start).total_seconds())
+    return end.isoformat(), taken
 
 
 def _flatten(unitid: Any) -> list[Any]:

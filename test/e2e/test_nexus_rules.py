@@ -227,3 +227,20 @@ def test_deleted_job_and_purged_results_are_410(remote: NexusProvider, emu, tmp_
         fresh.retrieve_job(deleted.job_id())
     with pytest.raises(JobNotFoundError, match="HTTP 404"):
         fresh.retrieve_job("00000000-0000-0000-0000-000000000000")
+
+
+def test_remote_results_carry_date_and_time_taken_from_the_job(remote: NexusProvider) -> None:
+    import datetime as dt
+
+    backend = remote.get_backend("aer_simulator")
+    job = backend.run(transpile(encode_index(1, 2), backend), shots=4, **FAST)
+    result = job.result(timeout=60)
+    status = remote.remote.client.get_job_status(job.job_id())
+    assert status.completed_time is not None and status.running_time is not None
+    assert dt.datetime.fromisoformat(result.date) == status.completed_time
+    expected = (status.completed_time - status.running_time).total_seconds()
+    assert result.time_taken == pytest.approx(expected)
+    assert result.to_dict()["time_taken"] == pytest.approx(expected)
+    # Retrieved from the server alone, the result carries the same figures.
+    again = remote.retrieve_job(job.job_id()).result(timeout=60)
+    assert (again.date, again.time_taken) == (result.date, result.time_taken)
