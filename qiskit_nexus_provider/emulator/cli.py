@@ -46,6 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_non_negative(int), default=0, help="port (0: any free)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file keeping state across restarts")
     parser.add_argument("--token", metavar="T", help="refresh token to accept (default: random)")
+    parser.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="PEM certificate: serve HTTPS/WSS (qnexus's default wait_for needs it)",
+    )
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--error-rate", type=_rate, default=0.0, help="fraction answered 500/503")
     faults.add_argument("--rate-limit-rate", type=_rate, default=0.0, help="fraction answered 429")
@@ -82,6 +88,7 @@ def _banner(emulator: Any, out: TextIO) -> None:
         "",
         "Point qnexus at it with:",
         *(f"  export {key}={value}" for key, value in env.items()),
+        *([f"  export SSL_CERT_FILE={emulator.tls_cert}"] if emulator.tls_cert else []),
         "  python -c 'import qnexus as qnx; qnx.login_with_token(\"<token>\")'",
         "",
         "Press Ctrl-C to stop.",
@@ -137,7 +144,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             seed=args.seed,
         )
         emulator = NexusEmulator(
-            port=args.port, db=args.db, token=args.token, host=args.host, faults=faults
+            port=args.port,
+            db=args.db,
+            token=args.token,
+            host=args.host,
+            faults=faults,
+            tls_cert=getattr(args, "tls_cert", None),
+            tls_key=getattr(args, "tls_key", None),
         )
         emulator.start()
     except (ValueError, OSError, RuntimeError, sqlite3.Error) as exc:

@@ -6,6 +6,9 @@ optionally required) and "Jobs in Nexus" (at most 300 circuits per job).
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from emulator_support import Api, circuit_body, job_body, native_bell, property_body
 
 
@@ -204,3 +207,31 @@ def test_a_second_user_gets_403_on_everything_of_the_first(api: Api) -> None:
             == 201
         )
     assert api.client.get(f"/api/jobs/v1beta3/{job_id}").status_code == 200
+
+
+def test_status_websocket_streams_until_terminal_and_checks_access(api: Api) -> None:
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    pid = api.project()
+    cid = api.circuit(pid)
+    api.emulator.pause()
+    job_id = api.submit(pid, [cid])["data"]["id"]
+    ws_url = (
+        api.emulator.url.replace("http", "ws") + f"/api/jobs/v1beta3/{job_id}/attributes/status/ws"
+    )
+    cookie = {"Cookie": f"myqos_id={api.client.cookies['myqos_id']}"}
+    with connect(ws_url, additional_headers=cookie) as socket:
+        first = json.loads(socket.recv(timeout=30))
+        assert first["status"] in ("SUBMITTED", "QUEUED") and "message" in first
+        api.emulator.resume()
+        statuses = [first["status"]]
+        for message in socket:  # ends when the server closes the socket, after COMPLETED
+            statuses.append(json.loads(message)["status"])
+    assert statuses[-1] == "COMPLETED"
+    assert socket.close_code == 1000
+    for headers, status in (({}, 401), (cookie, 404)):
+        url = ws_url if status == 401 else ws_url.replace(job_id, "00000000-0000-0000-0000-0")
+        with pytest.raises(InvalidStatus) as caught:
+            connect(url, additional_headers=headers).close()
+        assert caught.value.response.status_code == status

@@ -12,6 +12,7 @@ from qiskit_nexus_provider.emulator.routes import (
     projects,
     properties,
     results,
+    status_stream,
 )
 
 __all__ = ["ROUTERS"]
@@ -21,6 +22,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     projects.router,
     properties.router,
     circuits.router,
+    status_stream.router,
     jobs.router,
     results.router,
     devices.router,
