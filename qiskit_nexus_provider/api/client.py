@@ -538,7 +538,8 @@ class NexusClient:
         The job gets the property ``qiskit_nexus_client_key`` (a new uuid4 hex, unless
         ``properties`` already holds one); Nexus refuses properties a project has not defined,
         so define it (and every property in ``properties``) first, e.g. with
-        :meth:`.ProjectProperties.ensure` (the provider does this on first use of a project).  If the submission fails in a way that the server may
+        :meth:`.ProjectProperties.ensure` (the provider does this on first use of a project).
+        If the submission fails in a way that the server may
         have received it, the job is looked up by that key before submitting again, so a lost
         response never creates a duplicate job.
 
