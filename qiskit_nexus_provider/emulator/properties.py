@@ -17,10 +17,11 @@ Decisions where the guide is silent:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.store import PropertyDefinitionRow, Store
 
 __all__ = ["PROPERTY_TYPES", "check_filter_properties", "check_properties", "type_name"]
@@ -92,25 +93,27 @@ def check_properties(
             )
 
 
-def check_filter_properties(
-    store: Store, filters: Sequence[tuple[str, Any]], project_ids: Iterable[str]
-) -> None:
+def check_filter_properties(store: Store, query: ListQuery, project_ids: Iterable[str]) -> None:
     """Refuse list filters on properties that are not defined.
 
     Args:
         store: The emulator's store.
-        filters: ``(name, value)`` pairs of ``filter[properties]``.
-        project_ids: The projects of ``filter[project][id]``; empty means any project.
+        query: The listing (its ``filter[properties]`` pairs and its user).
+        project_ids: The projects of ``filter[project][id]``; empty means any of the user's.
 
     Raises:
         ApiError: 400 naming the property (and the projects searched).
     """
+    filters = query.properties
     if not filters:
         return
     ids = list(project_ids)
-    rows: list[PropertyDefinitionRow] = (
-        store.property_definitions(ids) if ids else store.all_property_definitions()
-    )
+    if ids:
+        rows: list[PropertyDefinitionRow] = store.property_definitions(ids)
+    elif query.owner is not None:
+        rows = store.property_definitions(store.owned_project_ids(query.owner))
+    else:
+        rows = store.all_property_definitions()
     defined = {d.name for d in rows}
     for name, _ in filters:
         if name not in defined:

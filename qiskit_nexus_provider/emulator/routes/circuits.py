@@ -76,7 +76,7 @@ async def create_circuit(context: Context, user: User, body: CircuitCreateBody) 
 @router.get("", response_model=dict[str, Any])
 async def list_circuits(context: Context, query: Query) -> Response:
     """A page of circuits, with their projects in ``included``."""
-    check_filter_properties(context.store, query.properties, query.project_ids)
+    check_filter_properties(context.store, query, query.project_ids)
     page, _ = context.store.list_circuits(query)
     projects = context.store.get_projects(c.project_id for c in page)
     return json_response(
@@ -90,7 +90,7 @@ async def list_circuits(context: Context, query: Query) -> Response:
 @router.get("/meta/count")
 async def count_circuits(context: Context, query: Query) -> dict[str, int]:
     """Number of circuits matching the filters."""
-    check_filter_properties(context.store, query.properties, query.project_ids)
+    check_filter_properties(context.store, query, query.project_ids)
     return {"count": context.store.list_circuits(query)[1]}
 
 

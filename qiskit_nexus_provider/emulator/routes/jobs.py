@@ -136,7 +136,7 @@ async def create_job(context: Context, user: User, body: JobCreateBody) -> Respo
 @router.get("", response_model=dict[str, Any])
 async def list_jobs(context: Context, query: Query) -> Response:
     """A page of jobs (with items), their projects in ``included``."""
-    check_filter_properties(context.store, query.properties, query.project_ids)
+    check_filter_properties(context.store, query, query.project_ids)
     page, _ = context.store.list_jobs(query)
     projects = context.store.get_projects(j.project_id for j in page)
     return json_response(
@@ -150,7 +150,7 @@ async def list_jobs(context: Context, query: Query) -> Response:
 @router.get("/meta/count")
 async def count_jobs(context: Context, query: Query) -> dict[str, int]:
     """Number of jobs matching the filters."""
-    check_filter_properties(context.store, query.properties, query.project_ids)
+    check_filter_properties(context.store, query, query.project_ids)
     return {"count": context.store.list_jobs(query)[1]}
 
 

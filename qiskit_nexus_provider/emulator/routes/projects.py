@@ -34,7 +34,7 @@ Query = Annotated[ListQuery, Depends(project_query)]
 @router.get("")
 async def list_projects(context: Context, query: Query) -> dict[str, Any]:
     """A page of projects (``page[number]`` from 0; empty ``data`` past the end)."""
-    check_filter_properties(context.store, query.properties, [])
+    check_filter_properties(context.store, query, [])
     page, _ = context.store.list_projects(query)
     return {"data": [project_resource(p) for p in page], "included": []}
 
@@ -42,7 +42,7 @@ async def list_projects(context: Context, query: Query) -> dict[str, Any]:
 @router.get("/meta/count")
 async def count_projects(context: Context, query: Query) -> dict[str, int]:
     """Number of projects matching the filters."""
-    check_filter_properties(context.store, query.properties, [])
+    check_filter_properties(context.store, query, [])
     return {"count": context.store.list_projects(query)[1]}
 
 

@@ -133,6 +133,10 @@ class ProjectsMixin(StoreBase):
             conn.execute("DELETE FROM property_definitions WHERE project_id = ?", (project_id,))
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
 
+    def owned_project_ids(self, owner: str) -> list[str]:
+        """Ids of the projects of ``owner``."""
+        return [r["id"] for r in self._query("SELECT id FROM projects WHERE owner = ?", (owner,))]
+
     def list_projects(self, query: ListQuery) -> tuple[list[ProjectRow], int]:
         """List projects matching ``query``; returns the page and the total count."""
         sql = "SELECT * FROM projects WHERE 1=1"
