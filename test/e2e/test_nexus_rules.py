@@ -56,15 +56,35 @@ def test_provider_defines_its_properties_once_per_project(remote: NexusProvider,
 
 
 def test_concurrent_definers_both_succeed(remote: NexusProvider, emu) -> None:
+    import threading
+
     client = remote.remote.client
     project_id = client.get_or_create_project("concurrent-definitions")
-    first = ProjectProperties(client, project_id, "concurrent-definitions")
-    second = ProjectProperties(client, project_id, "concurrent-definitions")
-    first.definitions()
-    second.definitions()  # both read an empty project
-    first.ensure(PROVIDER_PROPERTIES)
-    second.ensure(PROVIDER_PROPERTIES)  # every create answers 409: not an error
-    assert set(_project_definitions(emu, project_id)) == {s.name for s in PROVIDER_PROPERTIES}
+    definers = [ProjectProperties(client, project_id, "concurrent-definitions") for _ in range(2)]
+    for definer in definers:
+        definer.definitions()  # both read the empty project before either creates anything
+    start = threading.Barrier(len(definers))
+    errors: list[BaseException] = []
+
+    def define(definer: ProjectProperties) -> None:
+        start.wait()
+        try:
+            definer.ensure(PROVIDER_PROPERTIES)  # the loser of each race gets 409: not an error
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=define, args=(d,)) for d in definers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    names = [d["name"] for d in emu.property_definitions() if d["project_id"] == project_id]
+    assert sorted(names) == sorted(s.name for s in PROVIDER_PROPERTIES)  # each defined once
+    # Even when every create is refused as a duplicate, a definer that read stale state succeeds.
+    stale = ProjectProperties(client, project_id, "concurrent-definitions")
+    stale._definitions = {}
+    stale.ensure(PROVIDER_PROPERTIES)
 
 
 def test_undefined_nexus_property_is_refused_before_upload(remote: NexusProvider, emu) -> None:
