@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> None:
     )
     n_comp = 1000 if q else 10_000
     comp = bench_composite.measure(n_comp)
-    for side, limit in (("offline", 1000), ("emulator", 500)):
+    for side, limit in (("offline", 1000), ("emulator", 300)):
         c = comp[f"{side} composite ({limit}/job)"]
         one = comp[f"{side} one job"]
         rows.append(

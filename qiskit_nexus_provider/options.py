@@ -6,7 +6,16 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 from qiskit.providers import Options
 
 from .exceptions import OptionsError, UnknownOptionWarning
@@ -73,6 +82,14 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
     )
     max_cost: float | None = Field(
         default=None, gt=0, description="Remote H-series only: cap on the cost (HQC) per circuit."
+    )
+    nexus_properties: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(
+        default_factory=dict,
+        description=(
+            "Remote backends only: Nexus properties attached to the job and its circuits, e.g. "
+            "{'experiment': 'vqe-7'}. Each must be defined in the project (with its type); "
+            "checked before anything is uploaded."
+        ),
     )
 
     # -- Mapping interface -------------------------------------------------------------------

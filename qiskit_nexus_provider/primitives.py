@@ -135,7 +135,7 @@ class NexusSamplerV2(BackendSamplerV2):
     **Batching.**  All circuits of a run that share a shot count go to ``backend.run`` in **one**
     call (the backend is presented to Qiskit with ``max_circuits = None``).  A batch larger than
     the ``max_circuits_per_job`` run option (default: the backend's ``max_circuits``, 1000
-    offline and 500 remote) becomes a :class:`.NexusCompositeJob`: one job id for the whole
+    offline and 300 remote) becomes a :class:`.NexusCompositeJob`: one job id for the whole
     batch, sub-jobs submitted concurrently by a bounded pool and written to the provider's job
     store before submission, failures reported per sub-job, results merged in input order.
     Qiskit's own splitting would submit one plain job per ``backend.max_circuits`` circuits,

@@ -194,6 +194,10 @@ class NexusProvider:
             )
         every = self._all_backends(include_remote, strict=True)
         found = [b for b in every if _matches(b, name, kwargs)]
+        if not found and include_remote and name is not None:
+            reason = self.remote.refusal(name)  # listed by Nexus, but not runnable here
+            if reason is not None:
+                raise QiskitBackendNotFoundError(f"{reason}.")
         if len(found) != 1:
             available = ", ".join(b.name for b in every)
             what = "No backend" if not found else f"{len(found)} backends"

@@ -52,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_non_negative(int), default=0, help="port (0: any free)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file keeping state across restarts")
     parser.add_argument("--token", metavar="T", help="refresh token to accept (default: random)")
+    parser.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="PEM certificate: serve HTTPS/WSS (qnexus's default wait_for needs it)",
+    )
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--error-rate", type=_rate, default=0.0, help="fraction answered 500/503")
     faults.add_argument("--rate-limit-rate", type=_rate, default=0.0, help="fraction answered 429")
@@ -89,6 +95,9 @@ def _banner(emulator: Any, out: TextIO, token_dir: Path | None = None) -> None:
     """
     env = emulator.env()
     address = [f"  export {key}={value}" for key, value in env.items() if "WEBSOCKETS" not in key]
+    # Over TLS: qnexus (httpx, websockets) trusts SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE.
+    cert = getattr(emulator, "tls_cert", None)
+    trust = [f"  export SSL_CERT_FILE={cert} REQUESTS_CA_BUNDLE={cert}"] if cert else []
     lines = [
         f"Nexus emulator running at {emulator.url}",
         f"Refresh token: {emulator.token}",
@@ -99,12 +108,14 @@ def _banner(emulator: Any, out: TextIO, token_dir: Path | None = None) -> None:
         "or in the shell (NexusProvider() and the qiskit-nexus commands then find the emulator):",
         f"  export QISKIT_NEXUS_TOKEN={emulator.token}",
         *address,
+        *trust,
     ]
     if token_dir is not None:
         lines += [
             "",
             "qnexus (your own ~/.qnx/auth is neither read nor written):",
             *(f"  export {key}={value}" for key, value in env.items()),
+            *trust,
             f"  export NEXUS_TOKEN_PATH={token_dir}",
             "  export NEXUS_STORE_TOKENS=false",
         ]
@@ -170,7 +181,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             seed=args.seed,
         )
         emulator = NexusEmulator(
-            port=args.port, db=args.db, token=args.token, host=args.host, faults=faults
+            port=args.port,
+            db=args.db,
+            token=args.token,
+            host=args.host,
+            faults=faults,
+            tls_cert=getattr(args, "tls_cert", None),
+            tls_key=getattr(args, "tls_key", None),
         )
         emulator.start()
     except (ValueError, OSError, RuntimeError, sqlite3.Error) as exc:

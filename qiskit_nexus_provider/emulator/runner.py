@@ -118,6 +118,16 @@ def _execute_chunk(
             continue
         prepared, content = entry
         cost = hqc_cost(content, shots) if content is not None else 0.0
+        max_cost = item.spec.get("max_cost")
+        if max_cost is not None and cost > float(max_cost):
+            # Nexus runs no item whose predicted cost exceeds its max_cost (qnexus 0.51 sends
+            # max_cost per item); the item fails and the others run.
+            outcomes[item.item_id] = _error(
+                item.item_id,
+                status,
+                f"cost {cost:.2f} HQC exceeds the item's max_cost {float(max_cost):g} HQC",
+            )
+            continue
         to_run.append((item, prepared, cost))
     runs = run_batch(
         target,

@@ -31,7 +31,7 @@ def test_backends_come_from_the_devices_endpoint(remote: NexusProvider) -> None:
     assert remote.get_backend("H1-1SC").device_kind == "syntax_checker"
     assert {"rz", "r", "rzz", "measure", "reset"} <= set(backend.target.operation_names)
     assert backend.num_qubits == 20
-    assert backend.max_circuits == 500
+    assert backend.max_circuits == 300  # the Nexus user guide: at most 300 circuits per job
     assert "H1-1E" in str(remote.backends())
 
 

@@ -76,6 +76,13 @@ def test_run_reports_startup_failures(capsys: pytest.CaptureFixture[str]) -> Non
     assert run(parse("--error-rate", "0.7", "--rate-limit-rate", "0.7")) == 1
 
 
+def test_tls_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = parse("--tls-cert", "c.pem", "--tls-key", "k.pem")
+    assert (args.tls_cert, args.tls_key) == ("c.pem", "k.pem")
+    assert run(parse("--tls-cert", "c.pem")) == 1  # a certificate needs its key
+    assert "tls_cert and tls_key" in capsys.readouterr().err
+
+
 def _ignore_sigint() -> None:
     """In the child, before exec: what a shell does to a command started with ``&``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)

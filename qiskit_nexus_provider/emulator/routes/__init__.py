@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qiskit_nexus_provider.emulator.routes import auth, circuits, devices, jobs, projects, results
+from qiskit_nexus_provider.emulator.routes import (
+    auth,
+    circuits,
+    devices,
+    jobs,
+    projects,
+    properties,
+    results,
+    status_stream,
+)
 
 __all__ = ["ROUTERS"]
 
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     projects.router,
+    properties.router,
     circuits.router,
+    status_stream.router,
     jobs.router,
     results.router,
     devices.router,
