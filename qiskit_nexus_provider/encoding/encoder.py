@@ -15,6 +15,7 @@ from typing import Any
 from qiskit.circuit import (
     Barrier,
     ClassicalRegister,
+    ControlFlowOp,
     Measure,
     QuantumCircuit,
     QuantumRegister,
@@ -22,6 +23,7 @@ from qiskit.circuit import (
 )
 from qiskit.circuit.library import C3XGate, C4XGate, MCXGate
 
+from .control_flow import ControlFlowEncoder, Guard
 from .gates import ANGLE_CACHES, GATES, UnsupportedAngleError, angle_miss, half_turns
 from .units import unit_map
 
@@ -107,16 +109,57 @@ def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
     phase_text = half_turns(circuit.global_phase, 2)
 
     commands: list[dict[str, Any]] = []
-    append = commands.append
+    flow: list[ControlFlowEncoder] = []
+
+    def control_flow(inst: Any, qm: dict[Any, Any], cm: dict[Any, Any], add: Any) -> None:
+        if not flow:
+            taken = {creg.name for creg in circuit.cregs}
+            if cunits.loose_name is not None:
+                taken.add(cunits.loose_name)
+            flow.append(ControlFlowEncoder(_emit, taken))
+        flow[0].encode(inst, qm, cm, add, Guard())
+
+    _emit(circuit.data, qmap, cmap, commands.append, control_flow)
+    bits = cunits.units
+    if flow and flow[0].n_scratch:
+        bits = sorted(
+            [*bits, *flow[0].scratch_units()], key=lambda unit: (unit[0], tuple(unit[1]))
+        )
+
+    qubit_units = qunits.units
+    return {
+        "bits": bits,
+        "commands": commands,
+        "created_qubits": [],
+        "discarded_qubits": [],
+        "implicit_permutation": [[u, u] for u in qubit_units],
+        "name": circuit.name,
+        "phase": phase_text,
+        "qubits": qubit_units,
+    }
+
+
+def _emit(
+    data: Any,
+    qmap: dict[Any, Any],
+    cmap: dict[Any, Any],
+    append: Any,
+    control_flow: Any,
+) -> None:
+    """Append the commands of the instructions ``data``; ``control_flow(inst, qmap, cmap,
+    append)`` writes control-flow instructions (see :mod:`.control_flow`)."""
     table_get = _TABLE.get
     # Argument lists are built once per distinct qubit tuple and shared by every
     # command on those qubits (the returned JSON shares these sub-lists).
     args_cache: dict[tuple[Any, ...], list[Any]] = {}
     args_get = args_cache.get
 
-    for inst in circuit.data:
+    for inst in data:
         entry = table_get(inst.name)
         if entry is None:
+            if isinstance(inst.operation, ControlFlowOp):
+                control_flow(inst, qmap, cmap, append)
+                continue
             raise _Unsupported(f"instruction {inst.name!r}")
         kind, optype, mods, cache0, cache1 = entry
         if kind >= _MEASURE:
@@ -157,18 +200,6 @@ def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
             # strict=False: cu's fourth parameter (0) is not written.
             strings = [half_turns(p, m) for p, m in zip(params, mods, strict=False)]
             append({"args": args, "op": {"params": strings, "type": optype}})
-
-    qubit_units = qunits.units
-    return {
-        "bits": cunits.units,
-        "commands": commands,
-        "created_qubits": [],
-        "discarded_qubits": [],
-        "implicit_permutation": [[u, u] for u in qubit_units],
-        "name": circuit.name,
-        "phase": phase_text,
-        "qubits": qubit_units,
-    }
 
 
 def _with_loose_bits_registered(circuit: QuantumCircuit) -> QuantumCircuit:
