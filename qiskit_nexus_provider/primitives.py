@@ -44,6 +44,7 @@ from .backends.base import NexusBackend
 from .options import MAX_SHOTS
 from .target import QISKIT_DIRECTIVES
 from .transpiler.plugins import NexusTranslationPlugin, nexus_native_passes, supports_nexus_gates
+from .validation import operation_names
 
 __all__ = ["NexusEstimatorV2", "NexusSamplerV2"]
 
@@ -99,7 +100,8 @@ class _PrimitiveBackend(BackendV2):
 
     def _prepare(self, circuits: list[QuantumCircuit]) -> list[QuantumCircuit]:
         allowed = set(self.target.operation_names) | QISKIT_DIRECTIVES
-        foreign = [i for i, c in enumerate(circuits) if not set(c.count_ops()) <= allowed]
+        # Instructions inside control-flow blocks count too (dynamic circuits).
+        foreign = [i for i, c in enumerate(circuits) if not operation_names(c) <= allowed]
         if foreign:
             logger.debug(
                 "translating %d circuit(s) with instructions outside the %s target",

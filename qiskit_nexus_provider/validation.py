@@ -15,14 +15,14 @@ from qiskit.transpiler import Target
 from .exceptions import CircuitValidationError
 from .target import LOOP_OPERATIONS, QISKIT_DIRECTIVES
 
-__all__ = ["validate_circuits"]
+__all__ = ["operation_names", "validate_circuits"]
 
 
 def _label(index: int, circuit: QuantumCircuit) -> str:
     return f"circuit {index} ({circuit.name!r})"
 
 
-def _operation_names(circuit: QuantumCircuit) -> set[str]:
+def operation_names(circuit: QuantumCircuit) -> set[str]:
     """Names of the instructions of ``circuit``, those inside control-flow blocks included."""
     names: set[str] = set()
     stack = [circuit]
@@ -59,7 +59,7 @@ def validate_circuits(
                 f"{_label(index, circuit)} uses {circuit.num_qubits} qubits but {backend_name} "
                 f"has {width}."
             )
-        ops = _operation_names(circuit)
+        ops = operation_names(circuit)
         unsupported = sorted(ops - allowed)
         loops = [name for name in unsupported if name in LOOP_OPERATIONS]
         if loops:
