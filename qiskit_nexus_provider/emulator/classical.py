@@ -246,7 +246,8 @@ class _ClExpr:
         kind, value = data.get("type"), data.get("input") or {}
         if kind == "expr":
             return self.node(value, as_bool)
-        term_kind, term = value.get("type"), value.get("term")
+        term_kind = value.get("type")
+        term: Any = value.get("term")
         if term_kind == "int":
             number = int(term)
             if as_bool:
@@ -296,11 +297,16 @@ def dynamic_circuit(
     Raises:
         CircuitError: If an operation has no exact Qiskit form.
     """
+    from qiskit.circuit.exceptions import CircuitError as QiskitCircuitError
+
     builder = _Builder(content, gate, qubit_keys, bit_keys)
     for command in content.get("commands", []):
         try:
             op, args = command["op"], command["args"]
-        except (KeyError, TypeError):
-            raise CircuitError(f"malformed command {command!r}") from None
-        builder.add(op, list(args), builder.circuit)
+            builder.add(op, list(args), builder.circuit)
+        except CircuitError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, QiskitCircuitError):
+            # Malformed JSON, or operand types Qiskit refuses (e.g. a bit op on registers).
+            raise CircuitError(f"malformed or unsupported command {command!r}") from None
     return builder.circuit

@@ -543,6 +543,7 @@ class _Translator:
         Raises:
             _Unsupported: for operations the direct translator does not know.
         """
+        gates: list[tuple[str, list[float]]]
         if kind in self.fixed:
             n_qubits, name = self.fixed[kind]
             gates = [(name, [])]

@@ -34,11 +34,11 @@ meaning is not Qiskit's (arithmetic, shifts: pytket registers have another width
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from qiskit.circuit import (
-    Clbit,
     ClassicalRegister,
+    Clbit,
     ControlFlowOp,
     IfElseOp,
     QuantumCircuit,
@@ -405,17 +405,17 @@ class _ClExprWriter:
         if index is None:
             index = self.bit_vars[key] = len(self.bit_vars)
             self.bit_posn.append([index, self._position(unit)])
-        return {"input": {"term": {"type": "bit", "var": {"index": index}}, "type": "var"},
-                "type": "term"}
+        return {
+            "input": {"term": {"type": "bit", "var": {"index": index}}, "type": "var"},
+            "type": "term",
+        }
 
     def _register(self, register: ClassicalRegister) -> dict[str, Any]:
         units = [self.cmap[b] for b in register]
         key = tuple(_key(u) for u in units)
         index = self.reg_vars.get(key)
         if index is None:
-            if len(set(key)) != len(key) or any(
-                k in self.positions for k in key
-            ):
+            if len(set(key)) != len(key) or any(k in self.positions for k in key):
                 raise CircuitValidationError(
                     f"the classical expression reads register {register.name!r}, which shares "
                     "bits with another register or bit it reads; pytket cannot wire that"
@@ -508,15 +508,17 @@ def _walk(node: expr.Expr) -> list[expr.Expr]:
 
 
 def _reg_term(index: int) -> dict[str, Any]:
-    return {"input": {"term": {"type": "reg", "var": {"index": index}}, "type": "var"},
-            "type": "term"}
+    return {
+        "input": {"term": {"type": "reg", "var": {"index": index}}, "type": "var"},
+        "type": "term",
+    }
 
 
 def _int_term(value: int) -> dict[str, Any]:
     return {"input": {"term": value, "type": "int"}, "type": "term"}
 
 
-def _refuse(node: expr.Expr, what: str) -> Any:
+def _refuse(node: expr.Expr, what: str) -> NoReturn:
     raise CircuitValidationError(
         f"the classical expression {node} uses {what}, which has no exact pytket form; "
         "supported: not, and, or, xor (logical and bitwise) and the comparisons ==, !=, <, <=, "

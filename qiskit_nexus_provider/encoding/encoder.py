@@ -122,9 +122,7 @@ def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
     _emit(circuit.data, qmap, cmap, commands.append, control_flow)
     bits = cunits.units
     if flow and flow[0].n_scratch:
-        bits = sorted(
-            [*bits, *flow[0].scratch_units()], key=lambda unit: (unit[0], tuple(unit[1]))
-        )
+        bits = sorted([*bits, *flow[0].scratch_units()], key=lambda unit: (unit[0], tuple(unit[1])))
 
     qubit_units = qunits.units
     return {
@@ -219,7 +217,14 @@ def _with_loose_bits_registered(circuit: QuantumCircuit) -> QuantumCircuit:
 def _fallback(circuit: QuantumCircuit) -> dict[str, Any]:
     from pytket.extensions.qiskit import qiskit_to_tk
 
-    result: dict[str, Any] = qiskit_to_tk(_with_loose_bits_registered(circuit)).to_dict()
+    converted = qiskit_to_tk(_with_loose_bits_registered(circuit))
+    if any(isinstance(inst.operation, ControlFlowOp) for inst in circuit.data):
+        # qiskit_to_tk writes each block as a conditional CircBox, which no H-series device
+        # accepts; its decomposition is the same operations, each conditional.
+        from pytket.passes import DecomposeBoxes
+
+        DecomposeBoxes().apply(converted)
+    result: dict[str, Any] = converted.to_dict()
     return result
 
 
@@ -236,10 +241,19 @@ def to_pytket_dict(circuit: QuantumCircuit) -> dict[str, Any]:
     The fast path handles circuits made of ``measure``, ``reset``, ``barrier``
     and the standard gates of :data:`~qiskit_nexus_provider.encoding.gates.GATES`
     (including ``rz``, ``r`` → ``PhasedX`` and ``rzz`` → ``ZZPhase``) with
-    numeric parameters.  Anything else (unbound parameters, control flow,
-    custom or opaque gates, ``unitary``, ``initialize``, ...) is converted with
-    ``qiskit_to_tk`` instead, which is logged at DEBUG level; errors raised by
-    ``qiskit_to_tk`` propagate.
+    numeric parameters, and the control flow ``if_else`` and ``switch_case``
+    around them: conditions on a clbit, on a register value or on a classical
+    expression, nested, written as pytket ``Conditional`` commands and ``ClExpr``
+    operations (see :mod:`qiskit_nexus_provider.encoding.control_flow`).
+    Anything else (unbound parameters, custom or opaque gates, ``unitary``,
+    ``initialize``, ...) is converted with ``qiskit_to_tk`` instead, which is
+    logged at DEBUG level; errors raised by ``qiskit_to_tk`` propagate.  (In a
+    circuit with control flow, its conditional boxes are then decomposed.)
+
+    Raises:
+        CircuitValidationError: The circuit has a loop (``while_loop``,
+            ``for_loop``: pytket circuits have none) or a condition pytket cannot
+            express (arithmetic, shifts, standalone variables).
 
     Unit names follow ``qiskit_to_tk``; bits outside every register are named
     as described in :mod:`qiskit_nexus_provider.encoding.units`, on both paths.

@@ -151,6 +151,7 @@ CIRCUITS: dict[str, Callable[[], QuantumCircuit]] = {
 }
 """Circuits every backend runs (no loops)."""
 
+
 def aer_counts(qc: QuantumCircuit, shots: int, seed: int) -> dict[str, int]:
     """Counts of ``qc`` on a plain ``AerSimulator`` (the reference)."""
     result = AerSimulator().run(qc, shots=shots, seed_simulator=seed).result()

@@ -38,7 +38,9 @@ def _emulated_counts(qc: QuantumCircuit, shots: int) -> dict[str, int]:
 
 
 def _aer_counts(qc: QuantumCircuit, shots: int) -> dict[str, int]:
-    counts: dict[str, int] = AerSimulator().run(qc, shots=shots, seed_simulator=1).result().get_counts()
+    counts: dict[str, int] = (
+        AerSimulator().run(qc, shots=shots, seed_simulator=1).result().get_counts()
+    )
     return counts
 
 
@@ -238,5 +240,38 @@ def test_loops_are_refused_by_the_encoder() -> None:
     with qc.while_loop((qc.clbits[0], 1)):
         qc.x(0)
         qc.measure(0, 0)
-    with pytest.raises(CircuitValidationError, match="while_loop.*no loops"):
+    with pytest.raises(CircuitValidationError, match=r"while_loop.*no loops"):
         to_pytket_dict(qc)
+
+
+def test_fallback_inside_blocks_writes_no_circbox_and_compiles_for_h1() -> None:
+    """A block the fast encoder leaves to qiskit_to_tk (a unitary): conditional gates, which a
+    TKET compile job for H1-1E keeps (conditional Phase ops included)."""
+    import numpy as np
+    from qiskit.circuit.library import UnitaryGate
+
+    from qiskit_nexus_provider.emulator.compilation import compile_circuit
+
+    qc = QuantumCircuit(2, 2)
+    qc.x(0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.append(UnitaryGate(np.array([[0, 1], [1, 0]])), [1])
+    qc.measure(1, 1)
+    content = to_pytket_dict(qc)
+    kinds = {c["op"]["type"] for c in content["commands"]}
+    inner = {
+        c["op"]["conditional"]["op"]["type"]
+        for c in content["commands"]
+        if c["op"]["type"] == "Conditional"
+    }
+    assert "CircBox" not in kinds | inner
+    h1 = resolve_target({"type": "QuantinuumConfig", "device_name": "H1-1E"})
+    for level in (0, 2):
+        compiled = compile_circuit(content, h1, level)
+        assert any(c["op"]["type"] == "Conditional" for c in compiled["commands"])
+        prepared = conv.prepare(compiled, AER)
+        run = sim.run_batch(AER, [prepared], [5])[0]
+        assert run.result is not None
+        counts, _ = decode_result(run.result, bit_names(qc), creg_sizes(qc))
+        assert counts == {"11": 5}

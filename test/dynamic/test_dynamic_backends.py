@@ -54,6 +54,8 @@ def test_offline_simulator_matches_aer(provider: NexusProvider, name: str, level
     transpiled = transpile(qc, backend, optimization_level=level, seed_transpiler=1)
     counts = backend.run(transpiled, shots=SHOTS, seed_simulator=11).result().get_counts()
     _check_distribution(counts, aer_counts(qc, SHOTS, 11))
+    # Same circuit, same seed: exactly AerSimulator's counts.
+    assert counts == aer_counts(transpiled, SHOTS, 11)
 
 
 @pytest.mark.parametrize("name", list(CIRCUITS))
