@@ -24,6 +24,7 @@ and WASM have no exact Qiskit form here: they raise :class:`CircuitError` naming
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -31,7 +32,16 @@ if TYPE_CHECKING:
 
 from qiskit_nexus_provider.emulator.conversion import CircuitError
 
-__all__ = ["CLASSICAL_TYPES", "DYNAMIC_TYPES", "dynamic_circuit", "is_dynamic"]
+__all__ = [
+    "CLASSICAL_TYPES",
+    "DYNAMIC_TYPES",
+    "READOUT_REGISTER",
+    "dynamic_circuit",
+    "is_dynamic",
+]
+
+READOUT_REGISTER = "tk_readout"
+"""Quantum register of the ancilla that draws readout errors (see :func:`dynamic_circuit`)."""
 
 CLASSICAL_TYPES = frozenset({"ClExpr", "SetBits", "CopyBits", "RangePredicate"})
 """pytket classical operations simulated here."""
@@ -59,7 +69,11 @@ class _Builder:
     """State of one conversion: units, registers and the circuit being built."""
 
     def __init__(
-        self, content: dict[str, Any], gate: Any, qubit_keys: list[Key], bit_keys: list[Key]
+        self,
+        gate: Any,
+        qubit_keys: list[Key],
+        bit_keys: list[Key],
+        readout_error: tuple[float, float] | None,
     ) -> None:
         from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 
@@ -70,6 +84,20 @@ class _Builder:
         self.clbits = {k: self.creg[i] for i, k in enumerate(bit_keys)}
         self.circuit = QuantumCircuit(self.qreg, self.creg)
         self.aliases: dict[tuple[Any, ...], Any] = {}
+        self.readout: tuple[Any, Any, Any, Any] | None = None
+        if readout_error is not None:
+            from qiskit.circuit.library import UGate
+
+            ancilla = QuantumRegister(1, READOUT_REGISTER)
+            flip = ClassicalRegister(1, "tk_readout_flip")
+            self.circuit.add_register(ancilla)
+            self.circuit.add_register(flip)
+            p0, p1 = readout_error
+            # From |0>, u(θ) gives P(1) = p, the probability to misread the outcome just
+            # measured.  (The device's gate noise leaves this register alone.)
+            prepare0 = UGate(2 * math.asin(math.sqrt(p0)), 0, 0)
+            prepare1 = UGate(2 * math.asin(math.sqrt(p1)), 0, 0)
+            self.readout = (ancilla[0], flip[0], prepare0, prepare1)
 
     # -- units ---------------------------------------------------------------------------
     def _key(self, unit: Any) -> Key:
@@ -130,7 +158,10 @@ class _Builder:
             return
         if kind == "Measure":
             (q, c) = args
-            scope.measure(self.qubit(q), self.clbit(c))
+            clbit = self.clbit(c)
+            scope.measure(self.qubit(q), clbit)
+            if self.readout is not None:
+                self._misread(clbit, scope)
         elif kind == "Reset":
             scope.reset(self.qubit(args[0]))
         elif kind == "SetBits":
@@ -159,6 +190,20 @@ class _Builder:
         else:
             for gate, units in self.gate(kind, op, args):
                 scope.append(gate, [self.qubit(u) for u in units])
+
+    def _misread(self, clbit: Any, scope: Any) -> None:
+        """Flip ``clbit`` with the readout-error probability of the value it holds."""
+        from qiskit.circuit.classical import expr
+
+        assert self.readout is not None
+        ancilla, flip, prepare0, prepare1 = self.readout
+        scope.reset(ancilla)
+        with scope.if_test(expr.lift(clbit)) as else_:
+            scope.append(prepare1, [ancilla])
+        with else_:
+            scope.append(prepare0, [ancilla])
+        scope.measure(ancilla, flip)
+        scope.store(clbit, expr.bit_xor(clbit, flip))
 
     def _clexpr(self, wired: dict[str, Any], args: list[Any], scope: Any) -> None:
         from qiskit.circuit.classical import types
@@ -283,7 +328,12 @@ def _same_width(left: Any, right: Any) -> tuple[Any, Any]:
 
 
 def dynamic_circuit(
-    content: dict[str, Any], gate: Any, qubit_keys: list[Key], bit_keys: list[Key]
+    content: dict[str, Any],
+    gate: Any,
+    qubit_keys: list[Key],
+    bit_keys: list[Key],
+    *,
+    readout_error: tuple[float, float] | None = None,
 ) -> QuantumCircuit:
     """The Qiskit circuit of a dynamic pytket circuit dictionary.
 
@@ -293,13 +343,17 @@ def dynamic_circuit(
             operations (it raises for operations it does not know).
         qubit_keys: Qubit ids in order (Qiskit qubit ``i`` is ``qubit_keys[i]``).
         bit_keys: Bit ids in order (Qiskit clbit ``i`` is ``bit_keys[i]``).
+        readout_error: ``(P(read 1 | 0), P(read 0 | 1))``: write these readout errors into the
+            circuit (an extra qubit :data:`READOUT_REGISTER` and bit ``tk_readout_flip`` flip each
+            measured bit with that probability), since qiskit-aer fails on circuits combining
+            its ``ReadoutError`` with ``store``.  Results read the declared bits only.
 
     Raises:
         CircuitError: If an operation has no exact Qiskit form.
     """
     from qiskit.circuit.exceptions import CircuitError as QiskitCircuitError
 
-    builder = _Builder(content, gate, qubit_keys, bit_keys)
+    builder = _Builder(gate, qubit_keys, bit_keys, readout_error)
     for command in content.get("commands", []):
         try:
             op, args = command["op"], command["args"]

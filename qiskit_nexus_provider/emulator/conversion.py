@@ -377,9 +377,18 @@ class PreparedCircuit:
             Qiskit circuit is then only built on demand); ``None`` for circuits converted by
             pytket-qiskit.
         n_clbits: Number of classical bits of ``ops``.
+        readout_in_circuit: The device's readout errors are already part of the circuit.
     """
 
-    __slots__ = ("_circuit", "bits", "clbit_positions", "n_clbits", "n_qubits", "ops")
+    __slots__ = (
+        "_circuit",
+        "bits",
+        "clbit_positions",
+        "n_clbits",
+        "n_qubits",
+        "ops",
+        "readout_in_circuit",
+    )
 
     def __init__(
         self,
@@ -397,6 +406,7 @@ class PreparedCircuit:
         self.n_qubits = n_qubits
         self.ops = ops
         self.n_clbits = n_clbits
+        self.readout_in_circuit = False
 
     @property
     def circuit(self) -> QuantumCircuit | None:
@@ -724,7 +734,7 @@ def prepare(
         bit_keys = sorted(_unit(b, "bit") for b in content.get("bits", []))
         _translate_or_fallback(content)  # full syntax check, including parameters
         return PreparedCircuit(None, [_unit_json(k) for k in bit_keys], [], n_qubits)
-    return _translate_or_fallback(content)
+    return _translate_or_fallback(content, target)
 
 
 def _check_gate_set(bad: list[str], target: ExecutionTarget) -> None:
@@ -745,7 +755,9 @@ def _check_n_qubits(n_qubits: int, target: ExecutionTarget) -> None:
         )
 
 
-def _translate_or_fallback(content: dict[str, Any]) -> PreparedCircuit:
+def _translate_or_fallback(
+    content: dict[str, Any], target: ExecutionTarget | None = None
+) -> PreparedCircuit:
     try:
         return _translator().translate(content)
     except _Unsupported as exc:
@@ -754,15 +766,21 @@ def _translate_or_fallback(content: dict[str, Any]) -> PreparedCircuit:
 
     if is_dynamic(content):
         try:
-            return _via_dynamic(content)
+            return _via_dynamic(content, target)
         except _Unsupported as exc:
             logger.debug("dynamic circuit with operation %s; using pytket-qiskit", exc)
     return _via_pytket(content)
 
 
-def _via_dynamic(content: dict[str, Any]) -> PreparedCircuit:
+def _via_dynamic(
+    content: dict[str, Any], target: ExecutionTarget | None = None
+) -> PreparedCircuit:
     """Conditional commands and classical operations, with pytket's meaning (see
-    :mod:`~qiskit_nexus_provider.emulator.classical`)."""
+    :mod:`~qiskit_nexus_provider.emulator.classical`).
+
+    The readout errors of an emulated device are written into the circuit (qiskit-aer's
+    ``ReadoutError`` cannot be combined with ``store``); the circuit is then marked
+    ``readout_in_circuit`` so that the simulator's noise model leaves them out."""
     from qiskit_nexus_provider.emulator.classical import dynamic_circuit
 
     qubits_json, bits_json = content.get("qubits", []), content.get("bits", [])
@@ -770,7 +788,15 @@ def _via_dynamic(content: dict[str, Any]) -> PreparedCircuit:
         raise CircuitError("circuit JSON 'qubits' and 'bits' must be lists")
     qubit_keys = sorted(_unit(q, "qubit") for q in qubits_json)
     bit_keys = sorted(_unit(b, "bit") for b in bits_json)
-    qc = dynamic_circuit(content, _translator().qiskit_gates, qubit_keys, bit_keys)
-    return PreparedCircuit(
+    noise = target.noise if target is not None else None
+    readout = (noise.p_meas0, noise.p_meas1) if noise is not None else None
+    if readout is not None and not any(readout):
+        readout = None
+    qc = dynamic_circuit(
+        content, _translator().qiskit_gates, qubit_keys, bit_keys, readout_error=readout
+    )
+    prepared = PreparedCircuit(
         qc, [_unit_json(k) for k in bit_keys], list(range(len(bit_keys))), len(qubit_keys)
     )
+    prepared.readout_in_circuit = readout is not None
+    return prepared
