@@ -772,9 +772,7 @@ def _translate_or_fallback(
     return _via_pytket(content)
 
 
-def _via_dynamic(
-    content: dict[str, Any], target: ExecutionTarget | None = None
-) -> PreparedCircuit:
+def _via_dynamic(content: dict[str, Any], target: ExecutionTarget | None = None) -> PreparedCircuit:
     """Conditional commands and classical operations, with pytket's meaning (see
     :mod:`~qiskit_nexus_provider.emulator.classical`).
 

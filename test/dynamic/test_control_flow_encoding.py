@@ -275,3 +275,39 @@ def test_fallback_inside_blocks_writes_no_circbox_and_compiles_for_h1() -> None:
         assert run.result is not None
         counts, _ = decode_result(run.result, bit_names(qc), creg_sizes(qc))
         assert counts == {"11": 5}
+
+
+def test_noisy_device_misreads_dynamic_circuits_and_feeds_the_misread_forward() -> None:
+    """Readout errors of an emulated device apply to dynamic circuits too (written into the
+    circuit, as qiskit-aer's ReadoutError fails on circuits with store), before feed-forward."""
+    target = resolve_target(
+        {
+            "type": "QuantinuumConfig",
+            "device_name": "H1-1E",
+            "error_params": {"p1": 0.0, "p2": 0.0, "p_meas": 0.2},
+        }
+    )
+    assert target.noise is not None and target.noise.p_meas0 == pytest.approx(0.2)
+    qc = QuantumCircuit(2, 2)
+    qc.x(0)
+    qc.measure(0, 0)
+    with qc.if_test(expr.logic_and(qc.clbits[0], expr.logic_not(qc.clbits[1]))):
+        qc.x(1)  # follows the bit as read
+    qc.measure(1, 1)
+    from qiskit import transpile
+
+    from qiskit_nexus_provider.target import build_target
+
+    native = transpile(qc, target=build_target(2), optimization_level=0)
+    content = to_pytket_dict(native)
+    assert any(c["op"]["type"] == "ClExpr" for c in content["commands"])
+    prepared = conv.prepare(content, target)
+    shots = 2000
+    run = sim.run_batch(target, [prepared], [shots])[0]
+    assert run.result is not None, run.error
+    counts, _ = decode_result(run.result, bit_names(qc), creg_sizes(qc))
+    read_one = sum(v for k, v in counts.items() if k[-1] == "1") / shots
+    agree = sum(v for k, v in counts.items() if k[0] == k[-1]) / shots
+    # P(read 1) = 0.8; the second bit copies the first read, then is misread with p = 0.2.
+    assert 0.75 < read_one < 0.85
+    assert 0.75 < agree < 0.85
