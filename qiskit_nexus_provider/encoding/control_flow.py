@@ -147,6 +147,10 @@ class ControlFlowEncoder:
             CircuitValidationError: a loop, or a condition pytket cannot express.
         """
         op = inst.operation
+        if op.name == "box":
+            # A box only scopes its operations: they run as they are, under the same guard.
+            self._run_block(inst, op.blocks[0], qmap, cmap, append, guard)
+            return
         if not isinstance(op, (IfElseOp, SwitchCaseOp)):
             raise CircuitValidationError(
                 f"{op.name} cannot be written as a pytket circuit (pytket circuits have no "

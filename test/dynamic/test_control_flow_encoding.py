@@ -311,3 +311,15 @@ def test_noisy_device_misreads_dynamic_circuits_and_feeds_the_misread_forward() 
     # P(read 1) = 0.8; the second bit copies the first read, then is misread with p = 0.2.
     assert 0.75 < read_one < 0.85
     assert 0.75 < agree < 0.85
+
+
+def test_box_inside_a_block_keeps_the_guard() -> None:
+    qc = QuantumCircuit(2, 2)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 0)):
+        with qc.box():
+            qc.x(1)
+    assert _commands(qc)[-1] == {
+        "args": [["c", [0]], ["q", [1]]],
+        "op": {"conditional": {"op": {"type": "X"}, "value": 0, "width": 1}, "type": "Conditional"},
+    }
