@@ -316,9 +316,8 @@ def test_noisy_device_misreads_dynamic_circuits_and_feeds_the_misread_forward() 
 def test_box_inside_a_block_keeps_the_guard() -> None:
     qc = QuantumCircuit(2, 2)
     qc.measure(0, 0)
-    with qc.if_test((qc.clbits[0], 0)):
-        with qc.box():
-            qc.x(1)
+    with qc.if_test((qc.clbits[0], 0)), qc.box():
+        qc.x(1)
     assert _commands(qc)[-1] == {
         "args": [["c", [0]], ["q", [1]]],
         "op": {"conditional": {"op": {"type": "X"}, "value": 0, "width": 1}, "type": "Conditional"},
