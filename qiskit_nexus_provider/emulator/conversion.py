@@ -36,6 +36,7 @@ __all__ = [
     "gate_set_violations",
     "hqc_cost",
     "prepare",
+    "target_violations",
     "validate_circuit_json",
 ]
 
@@ -283,6 +284,18 @@ def _op_types(content: dict[str, Any]) -> Iterator[str]:
 _ALWAYS_ALLOWED = frozenset({"Phase"})
 """Operation types every device accepts: ``Phase`` is a global phase (conditional ones appear
 when pytket rebases conditional gates), which changes no outcome."""
+
+
+def target_violations(content: dict[str, Any], target: ExecutionTarget) -> list[str]:
+    """:func:`gate_set_violations` for ``target``'s gate set; simulators (Aer) also accept
+    pytket's classical operations (``ClExpr``, ``SetBits``...), which they run whatever their
+    gate set lists."""
+    bad = gate_set_violations(content, target.device.gate_set)
+    if not target.is_quantinuum:
+        from qiskit_nexus_provider.emulator.classical import CLASSICAL_TYPES
+
+        bad = [kind for kind in bad if kind not in CLASSICAL_TYPES]
+    return bad
 
 
 def gate_set_violations(content: dict[str, Any], gate_set: Sequence[str]) -> list[str]:
@@ -721,13 +734,7 @@ def prepare(
             _check_n_qubits(circuit_n_qubits(content), target)
             return prepared
     if target.is_quantinuum or valid_check:
-        bad = gate_set_violations(content, target.device.gate_set)
-        if not target.is_quantinuum:
-            # Simulators run pytket's classical operations whatever their gate set lists.
-            from qiskit_nexus_provider.emulator.classical import CLASSICAL_TYPES
-
-            bad = [kind for kind in bad if kind not in CLASSICAL_TYPES]
-        _check_gate_set(bad, target)
+        _check_gate_set(target_violations(content, target), target)
     n_qubits = circuit_n_qubits(content)
     _check_n_qubits(n_qubits, target)
     if target.syntax_check_only:

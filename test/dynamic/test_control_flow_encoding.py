@@ -322,3 +322,32 @@ def test_box_inside_a_block_keeps_the_guard() -> None:
         "args": [["c", [0]], ["q", [1]]],
         "op": {"conditional": {"op": {"type": "X"}, "value": 0, "width": 1}, "type": "Conditional"},
     }
+
+
+@pytest.mark.parametrize("device", ["H1-1E", "aer"])
+@pytest.mark.parametrize("level", [0, 2])
+def test_tket_compile_jobs_keep_dynamic_circuits(device: str, level: int) -> None:
+    """Compile jobs keep conditionals and classical operations (Aer's gate set lists no
+    ClExpr, yet Aer runs it), and the compiled circuits mean the same."""
+    from dynamic_circuits import CIRCUITS, aer_counts, total_variation, tvd_bound
+    from qiskit import transpile
+
+    from qiskit_nexus_provider.emulator.compilation import compile_circuit
+    from qiskit_nexus_provider.target import build_target
+
+    config = (
+        {"type": "AerConfig"}
+        if device == "aer"
+        else {"type": "QuantinuumConfig", "device_name": device}
+    )
+    target = resolve_target(config)
+    shots = 2000
+    for name, build in CIRCUITS.items():
+        qc = build()
+        native = transpile(qc, target=build_target(4), optimization_level=0)
+        compiled = compile_circuit(to_pytket_dict(native), target, level)
+        run = sim.run_batch(AER, [conv.prepare(compiled, AER)], [shots])[0]
+        assert run.result is not None, (name, run.error)
+        counts, _ = decode_result(run.result, bit_names(qc), creg_sizes(qc))
+        reference = aer_counts(qc, shots, 1)
+        assert total_variation(counts, reference) < tvd_bound(len(reference), shots), name
