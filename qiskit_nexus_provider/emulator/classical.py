@@ -133,9 +133,34 @@ class _Builder:
             self.aliases[key] = reg
         return reg
 
+    def declare_registers(self, op: dict[str, Any], args: list[Any]) -> None:
+        """Create, on the circuit itself, the registers ``op`` reads or writes (a register
+        cannot be added from inside an ``if_test`` block)."""
+        kind = op.get("type")
+        if kind == "Conditional":
+            cond = op.get("conditional") or {}
+            width = int(cond.get("width", 0))
+            self.declare_registers(cond.get("op") or {}, args[width:])
+        elif kind == "RangePredicate":
+            self.register([self.clbit(u) for u in args[:-1]])
+        elif kind == "ClExpr":
+            wired = op.get("expr") or {}
+            bits = [self.clbit(u) for u in args]
+            for _, positions in wired.get("reg_posn", []):
+                self.register([bits[int(p)] for p in positions])
+            outputs = [bits[int(p)] for p in wired.get("output_posn", [])]
+            if len(outputs) > 1:
+                self.register(outputs)
+
     # -- commands ------------------------------------------------------------------------
-    def add(self, op: dict[str, Any], args: list[Any], scope: Any) -> None:
-        """Append operation ``op`` on ``args`` to ``scope`` (the circuit or an if block)."""
+    def add(self, op: dict[str, Any], args: list[Any], guard: Any = None) -> None:
+        """Append operation ``op`` on ``args``, to run only when ``guard`` (a Bool expression,
+        ``None`` for always) holds.
+
+        Quantum operations go into an ``if_test`` block; classical writes never do: they store
+        ``guard ? value : old value``, because qiskit-aer runs a ``store`` placed in the true
+        branch of an ``if_test`` even when the condition is false (qiskit-aer 0.18).
+        """
         from qiskit.circuit.classical import expr, types
 
         kind = op.get("type")
@@ -144,37 +169,28 @@ class _Builder:
             width, value = int(cond.get("width", 0)), int(cond.get("value", 0))
             if width < 1 or len(args) < width:
                 raise CircuitError(f"malformed conditional {op!r}")
-            condition: Any = None
+            condition: Any = guard
             for i, unit in enumerate(args[:width]):
                 bit = self.clbit(unit)
                 term = expr.lift(bit) if (value >> i) & 1 else expr.logic_not(bit)
                 condition = term if condition is None else expr.logic_and(condition, term)
             if value >> width:
                 condition = expr.Value(False, types.Bool())  # a value the bits cannot hold
-            with scope.if_test(condition):
-                self.add(cond.get("op") or {}, args[width:], scope)
+            self.add(cond.get("op") or {}, args[width:], condition)
             return
         if kind in ("Barrier", "Phase", "noop"):
             return
-        if kind == "Measure":
-            (q, c) = args
-            clbit = self.clbit(c)
-            scope.measure(self.qubit(q), clbit)
-            if self.readout is not None:
-                self._misread(clbit, scope)
-        elif kind == "Reset":
-            scope.reset(self.qubit(args[0]))
-        elif kind == "SetBits":
+        if kind == "SetBits":
             values = (op.get("classical") or {}).get("values", [])
             if len(values) != len(args):
                 raise CircuitError(f"malformed SetBits {op!r}")
             for unit, v in zip(args, values, strict=True):
-                scope.store(self.clbit(unit), expr.Value(bool(v), types.Bool()))
+                self._store(self.clbit(unit), expr.Value(bool(v), types.Bool()), guard)
         elif kind == "CopyBits":
             n = len(args) // 2
             sources = [self.clbit(u) for u in args[:n]]
             for source, unit in zip(sources, args[n:], strict=True):
-                scope.store(self.clbit(unit), source)
+                self._store(self.clbit(unit), expr.lift(source), guard)
         elif kind == "RangePredicate":
             cl = op.get("classical") or {}
             bits = [self.clbit(u) for u in args[:-1]]
@@ -184,28 +200,59 @@ class _Builder:
                 expr.greater_equal(reg, _uint(lower, len(bits))),
                 expr.less_equal(reg, _uint(upper, len(bits))),
             )
-            scope.store(self.clbit(args[-1]), test)
+            self._store(self.clbit(args[-1]), test, guard)
         elif kind == "ClExpr":
-            self._clexpr(op.get("expr") or {}, args, scope)
+            self._clexpr(op.get("expr") or {}, args, guard)
+        elif guard is None:
+            self._quantum(kind, op, args, misread=True)
+        else:
+            with self.circuit.if_test(guard):
+                self._quantum(kind, op, args, misread=False)
+            if kind == "Measure" and self.readout is not None:
+                self._misread(self.clbit(args[1]), guard)
+
+    def _quantum(self, kind: Any, op: dict[str, Any], args: list[Any], misread: bool) -> None:
+        """Append a quantum operation (and, if ``misread``, the readout error of a
+        measurement: a guarded one gets it after its block)."""
+        circuit = self.circuit
+        if kind == "Measure":
+            (q, c) = args
+            circuit.measure(self.qubit(q), self.clbit(c))
+            if misread and self.readout is not None:
+                self._misread(self.clbit(c), None)
+        elif kind == "Reset":
+            circuit.reset(self.qubit(args[0]))
         else:
             for gate, units in self.gate(kind, op, args):
-                scope.append(gate, [self.qubit(u) for u in units])
+                circuit.append(gate, [self.qubit(u) for u in units])
 
-    def _misread(self, clbit: Any, scope: Any) -> None:
-        """Flip ``clbit`` with the readout-error probability of the value it holds."""
+    def _store(self, clbit: Any, value: Any, guard: Any) -> None:
+        """``clbit = value`` when ``guard`` holds (``None``: always)."""
+        from qiskit.circuit.classical import expr
+
+        if guard is not None:
+            value = expr.logic_or(
+                expr.logic_and(guard, value), expr.logic_and(expr.logic_not(guard), clbit)
+            )
+        self.circuit.store(clbit, value)
+
+    def _misread(self, clbit: Any, guard: Any) -> None:
+        """Flip ``clbit`` with the readout-error probability of the value it holds (when
+        ``guard`` holds: the measurement ran)."""
         from qiskit.circuit.classical import expr
 
         assert self.readout is not None
+        circuit = self.circuit
         ancilla, flip, prepare0, prepare1 = self.readout
-        scope.reset(ancilla)
-        with scope.if_test(expr.lift(clbit)) as else_:
-            scope.append(prepare1, [ancilla])
+        circuit.reset(ancilla)
+        with circuit.if_test(expr.lift(clbit)) as else_:
+            circuit.append(prepare1, [ancilla])
         with else_:
-            scope.append(prepare0, [ancilla])
-        scope.measure(ancilla, flip)
-        scope.store(clbit, expr.bit_xor(clbit, flip))
+            circuit.append(prepare0, [ancilla])
+        circuit.measure(ancilla, flip)
+        self._store(clbit, expr.bit_xor(clbit, flip), guard)
 
-    def _clexpr(self, wired: dict[str, Any], args: list[Any], scope: Any) -> None:
+    def _clexpr(self, wired: dict[str, Any], args: list[Any], guard: Any) -> None:
         from qiskit.circuit.classical import types
 
         bits = [self.clbit(u) for u in args]
@@ -218,9 +265,11 @@ class _Builder:
         if value.type.kind is types.Bool:
             if len(outputs) != 1:
                 raise CircuitError("a boolean ClExpr needs one output bit")
-            scope.store(outputs[0], value)
+            self._store(outputs[0], value, guard)
+        elif guard is None:
+            self.circuit.store(self.register(outputs), _fit(value, len(outputs)))
         else:
-            scope.store(self.register(outputs), _fit(value, len(outputs)))
+            raise CircuitError("a conditional ClExpr writing a register cannot be simulated")
 
 
 def _uint(value: int, width: int) -> Any:
@@ -356,8 +405,9 @@ def dynamic_circuit(
     builder = _Builder(gate, qubit_keys, bit_keys, readout_error)
     for command in content.get("commands", []):
         try:
-            op, args = command["op"], command["args"]
-            builder.add(op, list(args), builder.circuit)
+            op, args = command["op"], list(command["args"])
+            builder.declare_registers(op, args)
+            builder.add(op, args)
         except CircuitError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError, QiskitCircuitError):

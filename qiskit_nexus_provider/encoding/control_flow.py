@@ -28,7 +28,9 @@ on registers ``RegAnd``, ``RegOr``, ``RegXor`` and the comparisons ``RegEq``, ``
 ``n``-bit register is written ``RegXor(r, 2**n - 1)`` (exact at width ``n``), a register used as
 a boolean is ``RegNeq(r, 0)`` and a register index is the bit itself.  Operations whose pytket
 meaning is not Qiskit's (arithmetic, shifts: pytket registers have another width), standalone
-``Var`` storage, ``Store`` and loops raise :class:`.CircuitValidationError` naming them.
+``Var`` storage and loops raise :class:`.CircuitValidationError` naming them.  A ``store`` of a
+boolean expression into a clbit is a ``ClExpr`` command writing that bit (conditional inside a
+block).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from qiskit.circuit import (
     ControlFlowOp,
     IfElseOp,
     QuantumCircuit,
+    Store,
     SwitchCaseOp,
 )
 from qiskit.circuit.classical import expr, types
@@ -147,6 +150,9 @@ class ControlFlowEncoder:
             CircuitValidationError: a loop, or a condition pytket cannot express.
         """
         op = inst.operation
+        if isinstance(op, Store):
+            self._store(op, cmap, append, guard)
+            return
         if op.name == "box":
             # A box only scopes its operations: they run as they are, under the same guard.
             self._run_block(inst, op.blocks[0], qmap, cmap, append, guard)
@@ -162,6 +168,28 @@ class ControlFlowEncoder:
         else:
             self._switch(inst, op, qmap, cmap, append, guard)
         self._next = mark  # the scratch bits of this operation are free again
+
+    def _store(self, op: Store, cmap: dict[Any, Any], append: Append, guard: Guard) -> None:
+        """``store`` of a boolean expression into a clbit: a ``ClExpr`` command (guarded)."""
+        lvalue = op.lvalue
+        if not (isinstance(lvalue, expr.Var) and isinstance(lvalue.var, Clbit)):
+            _refuse(lvalue, "a store into something other than a clbit")
+        out = cmap[lvalue.var]
+        registers = [
+            node.var
+            for node in _walk(op.rvalue)
+            if isinstance(node, expr.Var) and isinstance(node.var, ClassicalRegister)
+        ]
+        if any(lvalue.var in register for register in registers):
+            # pytket refuses a ClExpr writing a bit of a register it reads: write a scratch bit,
+            # then copy it.
+            mark = self._next
+            scratch = self._evaluate(op.rvalue, cmap, append, Guard())
+            self._next = mark
+            copy = {"args": [scratch, out], "op": {"classical": {"n_i": 1}, "type": "CopyBits"}}
+            append(guard.wrap(copy))
+            return
+        append(guard.wrap(_ClExprWriter(cmap).command(op.rvalue, out)))
 
     def _block_maps(
         self, inst: Any, block: QuantumCircuit, qmap: dict[Any, Any], cmap: dict[Any, Any]
@@ -254,6 +282,10 @@ class ControlFlowEncoder:
             for sub in block.data:
                 if isinstance(sub.operation, ControlFlowOp):
                     written |= self._written(sub, sub.operation.blocks, bc)
+                elif isinstance(sub.operation, Store):
+                    lvalue = sub.operation.lvalue
+                    if isinstance(lvalue, expr.Var) and isinstance(lvalue.var, Clbit):
+                        written.add(_key(bc[lvalue.var]))
                 else:
                     written.update(_key(bc[c]) for c in sub.clbits)
         return written

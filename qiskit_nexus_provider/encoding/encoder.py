@@ -20,6 +20,7 @@ from qiskit.circuit import (
     QuantumCircuit,
     QuantumRegister,
     Reset,
+    Store,
 )
 from qiskit.circuit.library import C3XGate, C4XGate, MCXGate
 
@@ -155,7 +156,7 @@ def _emit(
     for inst in data:
         entry = table_get(inst.name)
         if entry is None:
-            if isinstance(inst.operation, ControlFlowOp):
+            if isinstance(inst.operation, (ControlFlowOp, Store)):
                 control_flow(inst, qmap, cmap, append)
                 continue
             raise _Unsupported(f"instruction {inst.name!r}")
