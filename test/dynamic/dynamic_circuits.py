@@ -128,6 +128,20 @@ def repeat_until_success() -> QuantumCircuit:
     return qc
 
 
+def branch_register() -> QuantumCircuit:
+    """A register written only in one branch (its bits read 0 in the other)."""
+    q = QuantumRegister(2, "q")
+    c = ClassicalRegister(1, "c")
+    late = ClassicalRegister(2, "late")
+    qc = QuantumCircuit(q, c, late, name="branch_register")
+    qc.h(0)
+    qc.x(1)
+    qc.measure(0, c[0])
+    with qc.if_test((c[0], 1)):
+        qc.measure(1, late[1])
+    return qc
+
+
 def while_loop() -> QuantumCircuit:
     """Repeat until a 0 is measured (a real loop: offline backends only)."""
     qc = QuantumCircuit(1, 1, name="while_loop")
@@ -148,6 +162,7 @@ CIRCUITS: dict[str, Callable[[], QuantumCircuit]] = {
     "switch": switch,
     "expression_conditions": expression_conditions,
     "repeat_until_success": repeat_until_success,
+    "branch_register": branch_register,
 }
 """Circuits every backend runs (no loops)."""
 
