@@ -374,3 +374,51 @@ def test_store_inside_blocks_is_conditional() -> None:
     with qc.if_test(expr.equal(qc.cregs[0], 5)):
         qc.store(qc.clbits[3], expr.less(qc.cregs[0], 6))  # run; writes a bit it reads
     assert _emulated_counts(qc, 5) == {"1101": 5}
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        {
+            "type": "ClExpr",
+            "expr": {
+                "bit_posn": [],
+                "reg_posn": [],
+                "output_posn": [1],
+                "expr": {
+                    "op": "BitNot",
+                    "args": [
+                        {
+                            "type": "term",
+                            "input": {"type": "var", "term": {"type": "bit", "var": {"index": 3}}},
+                        }
+                    ],
+                },
+            },
+        },
+        {
+            "type": "ClExpr",
+            "expr": {
+                "bit_posn": [[0, 0]],
+                "reg_posn": [],
+                "output_posn": [1],
+                "expr": {"op": "RegAdd", "args": []},
+            },
+        },
+        {"type": "Conditional", "conditional": {"op": {"type": "X"}, "width": 5, "value": 1}},
+        {"type": "SetBits", "classical": {"values": [True, False, True]}},
+    ],
+)
+def test_malformed_or_unsupported_classical_commands_are_circuit_errors(op: dict) -> None:
+    content = {
+        "bits": [["c", [0]], ["c", [1]]],
+        "qubits": [["q", [0]]],
+        "commands": [
+            {"args": [["q", [0]], ["c", [0]]], "op": {"type": "Measure"}},
+            {"args": [["c", [0]], ["c", [1]]], "op": op},
+        ],
+        "implicit_permutation": [[["q", [0]], ["q", [0]]]],
+        "phase": "0.0",
+    }
+    with pytest.raises(conv.CircuitError):
+        conv.prepare(content, AER)
