@@ -422,3 +422,19 @@ def test_malformed_or_unsupported_classical_commands_are_circuit_errors(op: dict
     }
     with pytest.raises(conv.CircuitError):
         conv.prepare(content, AER)
+
+
+def test_encoded_dynamic_circuits_convert_to_qir() -> None:
+    """What to_pytket_dict writes for dynamic circuits loads in pytket and converts to QIR
+    (Helios jobs go through pytket-qir)."""
+    from dynamic_circuits import CIRCUITS
+    from pytket.qir import QIRFormat, pytket_to_qir
+    from qiskit import transpile
+
+    from qiskit_nexus_provider.target import build_target
+
+    for name, build in CIRCUITS.items():
+        native = transpile(build(), target=build_target(4), optimization_level=0)
+        circuit = Circuit.from_dict(to_pytket_dict(native))
+        qir = pytket_to_qir(circuit, name=name, qir_format=QIRFormat.STRING)
+        assert isinstance(qir, str) and "__quantum__qis__" in qir, name
