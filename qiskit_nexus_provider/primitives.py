@@ -133,6 +133,8 @@ class NexusSamplerV2(BackendSamplerV2):
     register name (``result[0].data.meas``).  Give it circuits transpiled for the backend
     (``generate_preset_pass_manager(backend=backend).run(circuit)``); a circuit with gates
     outside the backend's target is translated to the native gates (no layout, no routing).
+    Dynamic circuits (``if_test``, ``switch``, mid-circuit measurements; loops on the offline
+    simulators only) run as with ``backend.run``; gates inside their blocks are translated too.
 
     **Batching.**  All circuits of a run that share a shot count go to ``backend.run`` in **one**
     call (the backend is presented to Qiskit with ``max_circuits = None``).  A batch larger than
