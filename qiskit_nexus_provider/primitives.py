@@ -44,6 +44,7 @@ from .backends.base import NexusBackend
 from .options import MAX_SHOTS
 from .target import QISKIT_DIRECTIVES
 from .transpiler.plugins import NexusTranslationPlugin, nexus_native_passes, supports_nexus_gates
+from .validation import operation_names
 
 __all__ = ["NexusEstimatorV2", "NexusSamplerV2"]
 
@@ -99,7 +100,8 @@ class _PrimitiveBackend(BackendV2):
 
     def _prepare(self, circuits: list[QuantumCircuit]) -> list[QuantumCircuit]:
         allowed = set(self.target.operation_names) | QISKIT_DIRECTIVES
-        foreign = [i for i, c in enumerate(circuits) if not set(c.count_ops()) <= allowed]
+        # Instructions inside control-flow blocks count too (dynamic circuits).
+        foreign = [i for i, c in enumerate(circuits) if not operation_names(c) <= allowed]
         if foreign:
             logger.debug(
                 "translating %d circuit(s) with instructions outside the %s target",
@@ -131,6 +133,8 @@ class NexusSamplerV2(BackendSamplerV2):
     register name (``result[0].data.meas``).  Give it circuits transpiled for the backend
     (``generate_preset_pass_manager(backend=backend).run(circuit)``); a circuit with gates
     outside the backend's target is translated to the native gates (no layout, no routing).
+    Dynamic circuits (``if_test``, ``switch``, mid-circuit measurements; loops on the offline
+    simulators only) run as with ``backend.run``; gates inside their blocks are translated too.
 
     **Batching.**  All circuits of a run that share a shot count go to ``backend.run`` in **one**
     call (the backend is presented to Qiskit with ``max_circuits = None``).  A batch larger than
