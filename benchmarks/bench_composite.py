@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_composite.py [--circuits 10000] [--side offline|e
 Each scenario runs in a fresh subprocess so that its peak resident memory (``ru_maxrss``) is its
 own; for the emulator side the emulator runs in yet another process (its memory is not counted:
 it is the server's).  Scenarios: the default composite (offline: 1000 circuits per sub-job,
-remote: 500) and one job holding every circuit (``max_circuits_per_job`` = the batch size).
+remote: 300) and one job holding every circuit (``max_circuits_per_job`` = the batch size).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def measure(n: int = 10_000, sides: tuple[str, ...] = ("offline", "emulator")) -
         out["offline one job"] = run_scenario(n, n)
     if "emulator" in sides:
         with EmulatorProcess() as emu:
-            out["emulator composite (500/job)"] = run_scenario(n, None, emu.url, emu.token)
+            out["emulator composite (300/job)"] = run_scenario(n, None, emu.url, emu.token)
             out["emulator one job"] = run_scenario(n, n, emu.url, emu.token)
     return out
 

@@ -76,22 +76,31 @@ def _round(
         ids = client.upload_circuits(project_id, encoded, max_workers=8)
     out["upload"] = up
     with _Phase(pid) as run:
-        job = client.start_execute_job(
-            project_id=project_id,
-            name=f"bench-{time.time_ns()}",
-            program_ids=ids,
-            n_shots=[shots] * len(ids),
-            backend_config={"type": "AerConfig", "simulation_method": "automatic", "n_qubits": 40},
-        )
-        while True:
-            status = client.get_job_status(job.id)
-            if status.status.value in ("COMPLETED", "ERROR", "CANCELLED"):
-                break
-            time.sleep(0.02)
-    assert status.status.value == "COMPLETED", status
-    out["execute"] = run
-    items = NexusClient.job_items(client.get_job(job.id))
-    result_ids = [i.result_id for i in items]
+        # Nexus takes at most 300 programs per job: submit the batch as consecutive jobs.
+        jobs = [
+            client.start_execute_job(
+                project_id=project_id,
+                name=f"bench-{time.time_ns()}",
+                program_ids=ids[start : start + 300],
+                n_shots=[shots] * len(ids[start : start + 300]),
+                backend_config={
+                    "type": "AerConfig",
+                    "simulation_method": "automatic",
+                    "n_qubits": 40,
+                },
+            )
+            for start in range(0, len(ids), 300)
+        ]
+        for job in jobs:
+            while True:
+                status = client.get_job_status(job.id)
+                if status.status.value in ("COMPLETED", "ERROR", "CANCELLED"):
+                    break
+                time.sleep(0.02)
+            out["execute"] = run
+    result_ids = [
+        i.result_id for job in jobs for i in NexusClient.job_items(client.get_job(job.id))
+    ]
     with _Phase(pid) as down, ThreadPoolExecutor(max_workers=8) as pool:
         payloads = list(pool.map(client.get_result, result_ids))
     assert len(payloads) == len(ids)

@@ -38,12 +38,15 @@ project = qnx.projects.get_or_create(name="bench-qnexus")
 refs = [qnx.circuits.upload(circuit=qiskit_to_tk(qc), name=qc.name, project=project)
         for qc in circuits]
 uploaded = time.perf_counter()
-job = qnx.start_execute_job(programs=refs, n_shots=[shots] * len(refs),
-                            backend_config=qnx.AerConfig(), name="bench", project=project)
-qnx.jobs.wait_for(job, strategy=PollingStrategy(initial_interval=0.1, backoff_factor=2,
-                                                max_interval_queued=1, max_interval_running=1),
-                  timeout=3600)
-counts = [r.download_result().get_counts() for r in qnx.jobs.results(job)]
+# Nexus takes at most 300 programs per job.
+jobs = [qnx.start_execute_job(programs=refs[i:i + 300], n_shots=[shots] * len(refs[i:i + 300]),
+                              backend_config=qnx.AerConfig(), name=f"bench-{i}", project=project)
+        for i in range(0, len(refs), 300)]
+for job in jobs:
+    qnx.jobs.wait_for(job, strategy=PollingStrategy(initial_interval=0.1, backoff_factor=2,
+                                                    max_interval_queued=1, max_interval_running=1),
+                      timeout=3600)
+counts = [r.download_result().get_counts() for job in jobs for r in qnx.jobs.results(job)]
 end = time.perf_counter()
 print(json.dumps({"total": end - start, "upload": uploaded - start, "n": len(counts)}))
 """
@@ -124,9 +127,13 @@ def main() -> None:
         [
             ("client", "wall time (s)", "speed-up vs qnexus"),
             ("qnexus + pytket-qiskit", f"{m['qnexus_s']:.1f}", "1.0x"),
-            ("qiskit-nexus-provider, one job", f"{m['provider_s']:.1f}", f"{m['speedup']:.1f}x"),
             (
-                "qiskit-nexus-provider, composite (500/job)",
+                "qiskit-nexus-provider, largest jobs (300)",
+                f"{m['provider_s']:.1f}",
+                f"{m['speedup']:.1f}x",
+            ),
+            (
+                "qiskit-nexus-provider, composite (300/job)",
                 f"{m['provider_composite_s']:.1f}",
                 f"{m['speedup_composite']:.1f}x",
             ),

@@ -9,22 +9,113 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
+import re
+import subprocess
+import sys
 from pathlib import Path
 
-import bench_composite
-import bench_encoding
-import bench_offline
-import bench_remote
-from common import machine
+ROOT = Path(__file__).resolve().parent.parent
+DOCS_TABLE = ROOT / "docs" / "benchmarks_table.md"
+README = ROOT / "README.md"
+README_START = (
+    "<!-- benchmarks: generated from docs/benchmarks_table.md by benchmarks/run_all.py -->"
+)
+README_END = "<!-- end of benchmarks -->"
 
-DOCS_TABLE = Path(__file__).resolve().parent.parent / "docs" / "benchmarks_table.md"
+REQUIRED = {
+    "qnexus": "the qnexus side of the remote benchmark",
+    "pytket": "the pytket side of the encoding benchmarks",
+    "pytket.extensions.qiskit": "qiskit_to_tk, the conversion the alternatives use",
+    "qiskit_aer": "the offline simulators",
+}
+"""Modules the benchmarks import, and what for (the ``bench`` extra installs them)."""
+
+
+def missing_modules() -> dict[str, str]:
+    """The modules of :data:`REQUIRED` that cannot be imported here, with what they are for."""
+    missing = {}
+    for name, purpose in REQUIRED.items():
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:  # a parent package is missing
+            found = False
+        if not found:
+            missing[name] = purpose
+    return missing
+
+
+def readme_figures(table: str) -> str:
+    """The README's list of measured figures, derived from the benchmark table's text.
+
+    One bullet per table row, ``workload: ratio``, after the table's "Measured ..." line, so that
+    the README repeats the table's figures and never states its own.
+    """
+    measured = next(line for line in table.splitlines() if line.startswith("Measured "))
+    rows = [line for line in table.splitlines() if line.startswith("| ")][2:]
+    bullets = []
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip().strip("|").split("|")]
+        bullets.append(f"- {cells[0]}: **{cells[3]}**")
+    when = re.sub(r", with `python benchmarks/run_all.py`.*", "", measured)
+    return "\n".join(
+        [
+            README_START,
+            f"{when} (full table, with both sides of every ratio: "
+            "[`docs/benchmarks_table.md`](docs/benchmarks_table.md)):",
+            "",
+            *bullets,
+            README_END,
+        ]
+    )
+
+
+def update_readme(table: str, readme: Path = README) -> None:
+    """Replace the generated block of the README with the figures of ``table``."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.index(README_START), text.index(README_END) + len(README_END)
+    readme.write_text(text[:start] + readme_figures(table) + text[end:], encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller workloads (a smoke run)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument(
+        "--readme-only",
+        action="store_true",
+        help="only rewrite the README's figures from docs/benchmarks_table.md",
+    )
     args = parser.parse_args()
+    if args.readme_only:
+        update_readme(DOCS_TABLE.read_text(encoding="utf-8"))
+        return
+    missing = missing_modules()
+    if missing:
+        for name, purpose in missing.items():
+            print(f"missing module {name!r} ({purpose})", file=sys.stderr)
+        sys.exit(
+            "The benchmarks need the bench extra: pip install -e '.[bench]' "
+            f"(missing: {', '.join(missing)})."
+        )
+    try:
+        run(args)
+    except subprocess.CalledProcessError as exc:
+        detail = (exc.stderr or "").strip().splitlines()[-5:]
+        sys.exit(
+            f"A benchmark subprocess failed (exit {exc.returncode}): "
+            + ("\n".join(detail) or " ".join(map(str, exc.cmd))[:200])
+        )
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run every benchmark; write the table (and the README's figures) unless ``--no-write``."""
+    import bench_composite
+    import bench_encoding
+    import bench_offline
+    import bench_remote
+    from common import machine
+
     q = args.quick
     rows: list[tuple[str, str, str, str]] = []
 
@@ -68,7 +159,7 @@ def main() -> None:
     )
     n_comp = 1000 if q else 10_000
     comp = bench_composite.measure(n_comp)
-    for side, limit in (("offline", 1000), ("emulator", 500)):
+    for side, limit in (("offline", 1000), ("emulator", 300)):
         c = comp[f"{side} composite ({limit}/job)"]
         one = comp[f"{side} one job"]
         rows.append(
@@ -106,7 +197,8 @@ def main() -> None:
     print(text)
     if not args.no_write:
         DOCS_TABLE.write_text(text, encoding="utf-8")
-        print(f"written to {DOCS_TABLE}")
+        update_readme(text)
+        print(f"written to {DOCS_TABLE} and {README}")
 
 
 if __name__ == "__main__":

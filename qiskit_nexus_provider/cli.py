@@ -1,9 +1,11 @@
 """The ``qiskit-nexus`` command line.
 
 Sub-commands: ``demo``, ``emulator``, ``backends``, ``jobs``, ``job show|result|cancel ID``.
-``--json`` prints machine-readable output.  Exit codes: 0 success, 1 a job failed or was
-cancelled, 2 bad usage or input (unknown job id, corrupt file, bad option), 3 Nexus unreachable or
-authentication failed.
+``--json`` prints machine-readable output.  Exit codes (:data:`EXIT_OK` and the others, as
+``docs/cli.rst`` documents them): 0 success, 1 a job failed or was cancelled, 2 bad usage or input
+(unknown job id or backend name, corrupt file, bad option), 3 Nexus unreachable or authentication
+failed, 4 ``job result`` timed out (the job keeps running), 130 interrupted.  Every error is one
+line on standard error.
 """
 
 from __future__ import annotations
@@ -17,7 +19,22 @@ from typing import Any
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_REMOTE = 0, 1, 2, 3
+EXIT_OK, EXIT_JOB_FAILED, EXIT_USAGE, EXIT_REMOTE, EXIT_TIMEOUT = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+
+DESCRIPTION = """\
+Run Qiskit circuits on Quantinuum Nexus, on the offline simulators or on a local Nexus
+emulator; list the backends and the persisted jobs; show a job, wait for its result, cancel it.
+"""
+EPILOG = """\
+exit codes:
+  0    success
+  1    a job failed or was cancelled (job result)
+  2    bad usage or input: unknown job id or backend name, corrupt store file, invalid option
+  3    Nexus unreachable, or authentication failed
+  4    the job was not final within --timeout seconds (job result); it keeps running
+  130  interrupted (Ctrl-C)
+"""
 
 
 def _print(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -62,7 +79,17 @@ def _demo(args: argparse.Namespace) -> int:
 
 # -- backends ---------------------------------------------------------------------------------
 def _backends(args: argparse.Namespace) -> int:
-    table = _provider(args).backends()
+    provider = _provider(args)
+    # strict: a token that Nexus rejects, or a Nexus that cannot be reached, is an error (exit 3),
+    # not a warning followed by the offline simulators alone.
+    table = provider.backends(strict=True)
+    if not provider.remote.has_token:
+        from .provider import TOKEN_WAYS
+
+        print(
+            f"note: no Nexus token found; to list Nexus devices, give one with {TOKEN_WAYS}.",
+            file=sys.stderr,
+        )
     data = [
         dict(zip(("name", "kind", "qubits", "max_circuits", "description"), r, strict=True))
         for r in table.rows()
@@ -79,15 +106,17 @@ def _jobs(args: argparse.Namespace) -> int:
         if isinstance(record, Exception):
             rows.append({"job_id": job_id, "error": str(record)})
         elif "parent" not in record.state:
-            rows.append(
-                {
-                    "job_id": job_id,
-                    "kind": record.kind,
-                    "backend": record.backend.name,
-                    "created": record.created.isoformat(timespec="seconds"),
-                    "status": record.status or "-",
-                }
-            )
+            row = {
+                "job_id": job_id,
+                "kind": record.kind,
+                "backend": record.backend.name,
+                "created": record.created.isoformat(timespec="seconds"),
+                # A composite's status is the aggregate of its sub-jobs', recorded once final.
+                "status": record.status or "UNFINISHED",
+            }
+            if record.kind == "composite":
+                row["sub_jobs"] = len(record.state.get("slots") or [])
+            rows.append(row)
     if args.json:
         _print(args, rows, "")
     elif not rows:
@@ -97,17 +126,45 @@ def _jobs(args: argparse.Namespace) -> int:
             if "error" in row:
                 print(f"{row['job_id']}  UNREADABLE: {row['error']}")
             else:
+                status = row["status"]
+                if "sub_jobs" in row:
+                    status += f" ({row['sub_jobs']} sub-jobs)"
                 print(
                     f"{row['job_id']}  {row['kind']:9s}  {row['backend']:28s}  "
-                    f"{row['created']}  {row['status']}"
+                    f"{row['created']}  {status}"
                 )
     return EXIT_OK
+
+
+def _wait_with_progress(job: Any, timeout: float | None) -> None:
+    """Wait for a job, with a tqdm line (status, elapsed time) when stderr is a terminal."""
+    from .progress import progress_enabled
+
+    composite = hasattr(job, "sub_jobs")  # draws its own bar of sub-jobs
+    if composite or not progress_enabled(True) or job.in_final_state():
+        job.wait_for_final_state(timeout=timeout)
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(
+        desc=f"Waiting for job {job.job_id()}",
+        bar_format="{desc}: {postfix} [{elapsed}]",
+        postfix="submitted",
+        leave=False,
+    ) as bar:
+
+        def show(_job_id: str, status: Any, _job: Any) -> None:
+            bar.set_postfix_str(getattr(status, "name", str(status)))
+
+        job.wait_for_final_state(timeout=timeout, callback=show)
 
 
 def _job(args: argparse.Namespace) -> int:
     from .exceptions import CompositeJobError, JobCancelledError, JobFailedError
 
-    job = _provider(args).retrieve_job(args.job_id)
+    # --url wins over the URL recorded with a persisted job (e.g. an emulator restarted on
+    # another port); without it, a persisted job is reached where it was submitted.
+    job = _provider(args).retrieve_job(args.job_id, url=args.url)
     if args.action == "show":
         status = job.status()
         data = {"job_id": job.job_id(), "backend": job.backend().name, "status": status.name}
@@ -125,6 +182,7 @@ def _job(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     try:
+        _wait_with_progress(job, args.timeout)
         result = job.result(timeout=args.timeout)
     except (JobFailedError, JobCancelledError, CompositeJobError) as exc:
         print(str(exc), file=sys.stderr)
@@ -145,67 +203,109 @@ def _emulator(args: argparse.Namespace) -> int:
     return int(emulator_cli.run(args))
 
 
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qiskit-nexus``."""
-    parser = argparse.ArgumentParser(prog="qiskit-nexus", description=__doc__.splitlines()[0])
+    from .store import default_store_path
+
+    parser = argparse.ArgumentParser(
+        prog="qiskit-nexus",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine-readable output")
-    common.add_argument("--token", default=None, help="Nexus refresh token (default: env/qnexus)")
-    common.add_argument("--url", default=None, help="Nexus base URL (default: env/qnexus)")
-    common.add_argument("--store-path", default=None, help="folder of persisted jobs")
+    common.add_argument(
+        "--token",
+        default=None,
+        help="Nexus refresh token (default: $QISKIT_NEXUS_TOKEN, then the token files of "
+        "`qnx login` in ~/.qnx/auth or $NEXUS_TOKEN_PATH)",
+    )
+    common.add_argument(
+        "--url",
+        default=None,
+        help="Nexus base URL; for a persisted job, used instead of the recorded one (default: "
+        "$NEXUS_PROTOCOL://$NEXUS_DOMAIN:$NEXUS_PORT when any is set, else "
+        "https://nexus.quantinuum.com)",
+    )
+    store_default = str(default_store_path()).replace("%", "%%")
+    common.add_argument(
+        "--store-path", default=None, help=f"folder of persisted jobs (default: {store_default})"
+    )
     common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo", parents=[common], help="Bell pair and a small batch, offline")
-    demo.add_argument("--backend", default="offline_simulator_no_noise")
-    demo.add_argument("--shots", type=int, default=100)
+    demo.add_argument("--backend", default="offline_simulator_no_noise", help="(%(default)s)")
+    demo.add_argument("--shots", type=int, default=100, help="(%(default)s)")
     demo.add_argument("--seed", type=int, default=None, help="simulator seed")
     demo.set_defaults(func=_demo)
 
-    sub.add_parser("backends", parents=[common], help="table of backends").set_defaults(
-        func=_backends
+    sub.add_parser(
+        "backends", parents=[common], help="table of backends (Nexus devices when a token is found)"
+    ).set_defaults(func=_backends)
+    sub.add_parser("jobs", parents=[common], help="persisted jobs and their status").set_defaults(
+        func=_jobs
     )
-    sub.add_parser("jobs", parents=[common], help="persisted jobs").set_defaults(func=_jobs)
 
-    job = sub.add_parser("job", parents=[common], help="show, collect or cancel one job")
+    job = sub.add_parser(
+        "job",
+        parents=[common],
+        help="show one job, wait for and print its result, or cancel it",
+        description="show: status (a table of sub-jobs for a composite job); result: wait "
+        "(--timeout seconds at most) and print the counts; cancel: cancel the job.",
+    )
     job.add_argument("action", choices=["show", "result", "cancel"])
     job.add_argument("job_id")
     job.add_argument("--timeout", type=float, default=None, help="seconds to wait for a result")
     job.set_defaults(func=_job)
 
-    emulator = sub.add_parser("emulator", help="run a local Nexus emulator")
-    try:
-        from .emulator import cli as emulator_cli
+    emulator = sub.add_parser("emulator", help="run a local Nexus emulator until Ctrl-C")
+    from .emulator import cli as emulator_cli
 
-        emulator_cli.add_arguments(emulator)
-    except ImportError:  # pragma: no cover - the emulator ships with the package
-        pass
+    emulator_cli.add_arguments(emulator)
     emulator.set_defaults(func=_emulator, json=False)
     return parser
 
 
+def _one_line(exc: BaseException) -> str:
+    """The error's message on one line (without the quotes ``QiskitError.__str__`` adds)."""
+    from qiskit.exceptions import QiskitError
+
+    message = getattr(exc, "message", None)
+    text = message if isinstance(exc, QiskitError) and isinstance(message, str) else str(exc)
+    return " ".join(text.split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``qiskit-nexus`` with ``argv`` and return the exit code."""
-    from qiskit.providers import QiskitBackendNotFoundError
-
-    from .exceptions import NexusProviderError
-
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
+    from qiskit.providers import JobTimeoutError, QiskitBackendNotFoundError
+
+    from .api.errors import NexusAPIError
+    from .exceptions import NexusProviderError
+
     try:
         return int(args.func(args))
+    except NexusAPIError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_REMOTE
     except (QiskitBackendNotFoundError, NexusProviderError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except JobTimeoutError as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_TIMEOUT
     except KeyboardInterrupt:
-        return 130
-    except Exception as exc:
-        from .api.errors import NexusAPIError
-
-        if isinstance(exc, NexusAPIError):
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_REMOTE
-        raise
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

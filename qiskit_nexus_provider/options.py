@@ -6,7 +6,16 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 from qiskit.providers import Options
 
 from .exceptions import OptionsError, UnknownOptionWarning
@@ -77,6 +86,14 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
         description=(
             "Remote H-series and Helios: cap on the cost (HQC) per circuit; required on Helios-1 "
             "(HeliosBackend.estimate_cost predicts it)."
+        ),
+    )
+    nexus_properties: dict[str, StrictBool | StrictInt | StrictFloat | StrictStr] = Field(
+        default_factory=dict,
+        description=(
+            "Remote backends only: Nexus properties attached to the job and its circuits, e.g. "
+            "{'experiment': 'vqe-7'}. Each must be defined in the project (with its type); "
+            "checked before anything is uploaded."
         ),
     )
 

@@ -44,6 +44,7 @@ from .backends.base import NexusBackend
 from .options import MAX_SHOTS
 from .target import QISKIT_DIRECTIVES
 from .transpiler.plugins import NexusTranslationPlugin, nexus_native_passes, supports_nexus_gates
+from .validation import operation_names
 
 __all__ = ["NexusEstimatorV2", "NexusSamplerV2"]
 
@@ -99,7 +100,8 @@ class _PrimitiveBackend(BackendV2):
 
     def _prepare(self, circuits: list[QuantumCircuit]) -> list[QuantumCircuit]:
         allowed = set(self.target.operation_names) | QISKIT_DIRECTIVES
-        foreign = [i for i, c in enumerate(circuits) if not set(c.count_ops()) <= allowed]
+        # Instructions inside control-flow blocks count too (dynamic circuits).
+        foreign = [i for i, c in enumerate(circuits) if not operation_names(c) <= allowed]
         if foreign:
             logger.debug(
                 "translating %d circuit(s) with instructions outside the %s target",
@@ -131,11 +133,13 @@ class NexusSamplerV2(BackendSamplerV2):
     register name (``result[0].data.meas``).  Give it circuits transpiled for the backend
     (``generate_preset_pass_manager(backend=backend).run(circuit)``); a circuit with gates
     outside the backend's target is translated to the native gates (no layout, no routing).
+    Dynamic circuits (``if_test``, ``switch``, mid-circuit measurements; loops on the offline
+    simulators only) run as with ``backend.run``; gates inside their blocks are translated too.
 
     **Batching.**  All circuits of a run that share a shot count go to ``backend.run`` in **one**
     call (the backend is presented to Qiskit with ``max_circuits = None``).  A batch larger than
     the ``max_circuits_per_job`` run option (default: the backend's ``max_circuits``, 1000
-    offline and 500 remote) becomes a :class:`.NexusCompositeJob`: one job id for the whole
+    offline and 300 remote) becomes a :class:`.NexusCompositeJob`: one job id for the whole
     batch, sub-jobs submitted concurrently by a bounded pool and written to the provider's job
     store before submission, failures reported per sub-job, results merged in input order.
     Qiskit's own splitting would submit one plain job per ``backend.max_circuits`` circuits,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from qiskit.providers import QiskitBackendNotFoundError
 
+from .api.credentials import resolve_credentials
+from .api.errors import AuthenticationError, NexusAPIError, NexusConnectionError
 from .backends.base import NexusBackend
 from .backends.offline import OFFLINE_SIMULATOR_NAMES, OfflineSimulatorBackend
 from .backends.table import BackendsTable
@@ -23,6 +25,19 @@ if TYPE_CHECKING:
 __all__ = ["NexusProvider"]
 
 logger = logging.getLogger(__name__)
+
+TOKEN_WAYS = (
+    "the token argument (--token on the command line), the QISKIT_NEXUS_TOKEN environment "
+    "variable, or the token files `qnx login` writes (in ~/.qnx/auth, or the folder "
+    "NEXUS_TOKEN_PATH names)"
+)
+"""The ways to give a Nexus refresh token, as error messages name them."""
+
+_SOURCES = {
+    "argument": "the token passed as argument",
+    "environment": "the token in QISKIT_NEXUS_TOKEN",
+    "qnexus files": "the token of the qnexus token files (`qnx login`)",
+}
 
 
 class NexusProvider:
@@ -78,11 +93,16 @@ class NexusProvider:
         return self._remote
 
     # -- backends --------------------------------------------------------------------------
-    def backends(self, name: str | None = None, **filters: Any) -> BackendsTable:
+    def backends(
+        self, name: str | None = None, *, strict: bool = False, **filters: Any
+    ) -> BackendsTable:
         """List backends, optionally filtered.
 
         Args:
             name: exact backend name.
+            strict: when a token is found but Nexus cannot list its devices, raise the cause
+                (as :meth:`get_backend` does) instead of warning and listing only the offline
+                simulators.
             filters: backend attributes that must be equal, e.g. ``kind="offline"`` or
                 ``device_kind="emulator"``; ``min_qubits=N`` keeps backends with at least N qubits.
                 Remote backends are listed only when a token is available; when Nexus cannot be
@@ -90,18 +110,58 @@ class NexusProvider:
 
         Returns:
             A :class:`.BackendsTable` (a list that prints as a table).
+
+        Raises:
+            AuthenticationError: (``strict`` only) Nexus rejected the token.
+            NexusConnectionError: (``strict`` only) Nexus could not be reached.
         """
+        include_remote = filters.get("kind") != "offline" and name not in OFFLINE_SIMULATOR_NAMES
+        every = self._all_backends(include_remote, strict=strict)
+        return BackendsTable(b for b in every if _matches(b, name, filters))
+
+    def _all_backends(self, include_remote: bool, *, strict: bool) -> list[NexusBackend]:
+        """The offline simulators, then the Nexus devices (listed once)."""
         backends: list[NexusBackend] = [
             OfflineSimulatorBackend(self, noisy=False),
             OfflineSimulatorBackend(self, noisy=True),
         ]
-        kind_filter = filters.get("kind")
-        if kind_filter != "offline" and name not in OFFLINE_SIMULATOR_NAMES:
-            backends.extend(self.remote.backends())
-        return BackendsTable(b for b in backends if _matches(b, name, filters))
+        if include_remote:
+            try:
+                backends.extend(self.remote.backends(strict=strict))
+            except (NexusAPIError, OSError) as exc:
+                explained = self._explain(exc)
+                if explained is exc:  # already names its cause (a 5xx, a 403...)
+                    raise
+                raise explained from exc
+        return backends
+
+    def _explain(self, exc: Exception) -> Exception:
+        """The error to raise when Nexus could not list its devices: it names the cause."""
+        url = self.remote.url
+        if isinstance(exc, AuthenticationError):
+            source = _SOURCES.get(resolve_credentials(self._token).source, "the token")
+            return AuthenticationError(
+                f"Nexus at {url} rejected {source}: {exc.message}. Give a valid refresh token "
+                f"with {TOKEN_WAYS}.",
+                status_code=exc.status_code,
+                method=exc.method,
+                url=exc.url,
+            )
+        if isinstance(exc, NexusConnectionError | OSError):
+            reason = exc.message if isinstance(exc, NexusAPIError) else str(exc)
+            return NexusConnectionError(
+                f"Cannot reach Nexus at {url}: {reason}. Check the address (the url argument, "
+                "or NEXUS_PROTOCOL, NEXUS_DOMAIN and NEXUS_PORT) and the network.",
+                method=getattr(exc, "method", None),
+                url=getattr(exc, "url", None),
+            )
+        return exc
 
     def get_backend(self, name: str | None = None, **kwargs: Any) -> NexusBackend:
         """Return the backend called ``name``.
+
+        The offline simulators need no account.  Any other name lists the Nexus devices (one
+        request); when that fails, the cause is raised, not "backend not found".
 
         Args:
             name: the backend name (see :meth:`backends`).
@@ -111,6 +171,9 @@ class NexusProvider:
         Raises:
             QiskitBackendNotFoundError: no (or more than one) backend matches; the message lists
                 the names available.
+            AuthenticationError: a Nexus backend was asked for but no token was found (the
+                message names the ways to give one), or Nexus rejected the token.
+            NexusConnectionError: Nexus could not be reached at its URL (named in the message).
         """
         if name in OFFLINE_SIMULATOR_NAMES and kwargs.keys() <= {"num_qubits"}:
             return OfflineSimulatorBackend(
@@ -122,9 +185,21 @@ class NexusProvider:
             raise QiskitBackendNotFoundError(
                 f"num_qubits can only be chosen for the offline simulators, not {name!r}."
             )
-        found = self.backends(name, **kwargs)
+        include_remote = kwargs.get("kind") != "offline" and name not in OFFLINE_SIMULATOR_NAMES
+        if include_remote and not self.remote.has_token:
+            raise AuthenticationError(
+                f"No Nexus token found, so Nexus backend {name!r} at {self.remote.url} cannot be "
+                f"reached (the offline simulators need none: "
+                f"{', '.join(OFFLINE_SIMULATOR_NAMES)}). Give a refresh token with {TOKEN_WAYS}."
+            )
+        every = self._all_backends(include_remote, strict=True)
+        found = [b for b in every if _matches(b, name, kwargs)]
+        if not found and include_remote and name is not None:
+            reason = self.remote.refusal(name)  # listed by Nexus, but not runnable here
+            if reason is not None:
+                raise QiskitBackendNotFoundError(f"{reason}.")
         if len(found) != 1:
-            available = ", ".join(b.name for b in self.backends())
+            available = ", ".join(b.name for b in every)
             what = "No backend" if not found else f"{len(found)} backends"
             raise QiskitBackendNotFoundError(
                 f"{what} named {name!r} matching {kwargs or 'no filters'}. "
@@ -144,10 +219,16 @@ class NexusProvider:
         return self.remote.backend_for_spec(spec)
 
     # -- jobs ------------------------------------------------------------------------------
-    def restore_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
-        """Rebuild a job persisted in this provider's store (see :meth:`.NexusJob.restore`)."""
+    def restore_job(self, job_id: str, *, url: str | None = None) -> NexusJob | NexusCompositeJob:
+        """Rebuild a job persisted in this provider's store (see :meth:`.NexusJob.restore`).
+
+        Args:
+            job_id: the persisted job's id.
+            url: reach a remote job at this Nexus URL instead of the one its record names (for
+                example an emulator restarted on another port).  Default: the recorded URL.
+        """
         record = self.store.load(job_id)
-        provider = self._for_record(record)
+        provider = self._for_record(record, url)
         backend = provider.backend_from_spec(record.backend)
         options = NexusOptions.validated(record.options)
         if record.kind == "composite":
@@ -176,26 +257,33 @@ class NexusProvider:
             )
         return job
 
-    def _for_record(self, record: JobRecord) -> NexusProvider:
+    def _for_record(self, record: JobRecord, url: str | None = None) -> NexusProvider:
         spec = record.backend
-        if spec.kind != "remote" or spec.url in (None, self._url):
+        target = url or spec.url
+        if spec.kind != "remote" or target in (None, self._url):
             return self
         return NexusProvider(
             self._token,
-            url=spec.url,
+            url=target,
             project=spec.project or self.project,
             store_path=self.store.path,
             **self._client_options,
         )
 
-    def retrieve_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
+    def retrieve_job(self, job_id: str, *, url: str | None = None) -> NexusJob | NexusCompositeJob:
         """Get a job by id: from the local store if persisted there, else from Nexus alone.
+
+        Args:
+            job_id: the job's id.
+            url: for a persisted remote job, the Nexus URL to reach it at instead of the
+                recorded one (see :meth:`restore_job`).  A job not in the store is looked up
+                at this provider's URL.
 
         Raises:
             JobNotFoundError: neither the store nor Nexus knows the id.
         """
         if self.store.exists(job_id):
-            return self.restore_job(job_id)
+            return self.restore_job(job_id, url=url)
         from .exceptions import JobNotFoundError
 
         if self._remote is None and not self.remote.has_token:

@@ -85,10 +85,21 @@ def make_result(
     backend_version: str,
     job_id: str,
     status: str | None = None,
+    date: str | None = None,
+    time_taken: float | None = None,
 ) -> Result:
-    """Assemble a :class:`~qiskit.result.Result`; ``success`` is true when every experiment is."""
+    """Assemble a :class:`~qiskit.result.Result`; ``success`` is true when every experiment is.
+
+    ``date`` (ISO 8601) and ``time_taken`` (seconds) are set only when given.
+    """
     success = all(e.success for e in experiments)
+    extra: dict[str, Any] = {}
+    if date is not None:
+        extra["date"] = date
+    if time_taken is not None:
+        extra["time_taken"] = time_taken
     return Result(
+        **extra,
         backend_name=backend_name,
         backend_version=backend_version,
         job_id=job_id,

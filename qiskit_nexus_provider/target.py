@@ -15,17 +15,41 @@ pytket ``OpType``  Qiskit instruction         note
 Other pytket gate names reported by a device (e.g. by Aer on Nexus) map to their Qiskit
 equivalents; names with no Qiskit equivalent (``TK1``, ``TK2``, ``ZZMax``...) are skipped, since a
 Qiskit circuit cannot use them anyway.  ``barrier`` is always accepted as a directive.
+
+Control flow (dynamic circuits) is added according to what runs the circuit:
+
+* every backend gets ``if_else`` and ``switch_case`` (:data:`CONDITIONAL_OPERATIONS`): Nexus
+  devices run them as pytket conditional commands (see :mod:`qiskit_nexus_provider.encoding`),
+  offline simulators with qiskit-aer;
+* only backends that run Qiskit circuits themselves (the offline simulators) also get
+  ``while_loop``, ``for_loop``, ``break_loop`` and ``continue_loop`` (:data:`LOOP_OPERATIONS`):
+  a pytket circuit has no loops, so Nexus backends leave them out and ``run()`` refuses them
+  before anything is uploaded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from qiskit.circuit import Instruction, Measure, Parameter, Reset
+from qiskit.circuit import (
+    BreakLoopOp,
+    ContinueLoopOp,
+    ControlFlowOp,
+    ForLoopOp,
+    IfElseOp,
+    Instruction,
+    Measure,
+    Parameter,
+    Reset,
+    SwitchCaseOp,
+    WhileLoopOp,
+)
 from qiskit.circuit import library as lib
 from qiskit.transpiler import Target
 
 __all__ = [
+    "CONDITIONAL_OPERATIONS",
+    "LOOP_OPERATIONS",
     "NATIVE_GATE_SET",
     "QISKIT_DIRECTIVES",
     "build_target",
@@ -37,6 +61,20 @@ NATIVE_GATE_SET: tuple[str, ...] = ("Rz", "PhasedX", "ZZPhase", "Measure", "Rese
 
 QISKIT_DIRECTIVES = frozenset({"barrier"})
 """Instructions every backend accepts although they are not in its Target."""
+
+CONDITIONAL_OPERATIONS: dict[str, type[ControlFlowOp]] = {
+    "if_else": IfElseOp,
+    "switch_case": SwitchCaseOp,
+}
+"""Control flow every backend accepts: branches on measurement outcomes (feed-forward)."""
+
+LOOP_OPERATIONS: dict[str, type[ControlFlowOp]] = {
+    "while_loop": WhileLoopOp,
+    "for_loop": ForLoopOp,
+    "break_loop": BreakLoopOp,
+    "continue_loop": ContinueLoopOp,
+}
+"""Control flow only backends running Qiskit circuits themselves accept (no pytket form)."""
 
 _THETA, _PHI, _LAM = Parameter("θ"), Parameter("φ"), Parameter("λ")
 
@@ -106,6 +144,7 @@ def build_target(
     *,
     coupling: Sequence[tuple[int, int]] | None = None,
     description: str | None = None,
+    loops: bool = False,
 ) -> Target:
     """Build a :class:`~qiskit.transpiler.Target` for a Nexus device.
 
@@ -115,9 +154,12 @@ def build_target(
         coupling: pairs of coupled qubits; ``None`` means all-to-all (every H-series device).
             Couplings are made symmetric.
         description: free text stored on the target.
+        loops: also accept the loop instructions of :data:`LOOP_OPERATIONS` (only for backends
+            that run Qiskit circuits, i.e. the offline simulators).
 
     Returns:
-        A target whose operations are the Qiskit forms of ``gate_set``.
+        A target whose operations are the Qiskit forms of ``gate_set``, plus ``if_else`` and
+        ``switch_case`` (and the loops if asked), valid on every qubit.
     """
     if num_qubits < 1:
         raise ValueError(f"A target needs at least one qubit, got {num_qubits}.")
@@ -136,4 +178,7 @@ def build_target(
         else:
             # None: valid on every qubit (tuple) of the right width, i.e. all-to-all.
             target.add_instruction(inst, None)
+    control_flow = {**CONDITIONAL_OPERATIONS, **(LOOP_OPERATIONS if loops else {})}
+    for name, op_class in control_flow.items():
+        target.add_instruction(op_class, name=name)
     return target

@@ -13,13 +13,27 @@ from qiskit import QuantumCircuit
 from qiskit.transpiler import Target
 
 from .exceptions import CircuitValidationError
-from .target import QISKIT_DIRECTIVES
+from .target import LOOP_OPERATIONS, QISKIT_DIRECTIVES
 
-__all__ = ["validate_circuits"]
+__all__ = ["operation_names", "validate_circuits"]
 
 
 def _label(index: int, circuit: QuantumCircuit) -> str:
     return f"circuit {index} ({circuit.name!r})"
+
+
+def operation_names(circuit: QuantumCircuit) -> set[str]:
+    """Names of the instructions of ``circuit``, those inside control-flow blocks included."""
+    names: set[str] = set()
+    stack = [circuit]
+    while stack:
+        current = stack.pop()
+        names.update(current.count_ops())
+        for instruction in current.data:
+            blocks = getattr(instruction.operation, "blocks", ())
+            if blocks:
+                stack.extend(blocks)
+    return names
 
 
 def validate_circuits(
@@ -29,7 +43,8 @@ def validate_circuits(
 
     Raises:
         CircuitValidationError: the list is empty; a circuit is wider than the backend, uses an
-            instruction the target lacks, has unbound parameters, or measures nothing.
+            instruction the target lacks (inside control-flow blocks too; loops on a backend
+            without loops get their own message), has unbound parameters, or measures nothing.
         TypeError: an item is not a :class:`~qiskit.QuantumCircuit`.
     """
     if len(circuits) == 0:
@@ -44,8 +59,16 @@ def validate_circuits(
                 f"{_label(index, circuit)} uses {circuit.num_qubits} qubits but {backend_name} "
                 f"has {width}."
             )
-        ops = circuit.count_ops()
-        unsupported = sorted(set(ops) - allowed)
+        ops = operation_names(circuit)
+        unsupported = sorted(ops - allowed)
+        loops = [name for name in unsupported if name in LOOP_OPERATIONS]
+        if loops:
+            raise CircuitValidationError(
+                f"{_label(index, circuit)} uses {', '.join(loops)}, which {backend_name} cannot "
+                "run: a pytket circuit for a Nexus device has no loops.  Run it on an offline "
+                "simulator, or unroll the loop (a for_loop over a fixed range, or a while_loop "
+                "written as nested if_test blocks)."
+            )
         if unsupported:
             raise CircuitValidationError(
                 f"{_label(index, circuit)} uses instruction(s) {', '.join(unsupported)} that "

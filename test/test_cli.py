@@ -11,7 +11,14 @@ import pytest
 from qiskit import QuantumCircuit, transpile
 
 from qiskit_nexus_provider import NexusProvider
-from qiskit_nexus_provider.cli import EXIT_JOB_FAILED, EXIT_OK, EXIT_USAGE, main
+from qiskit_nexus_provider.cli import (
+    EXIT_JOB_FAILED,
+    EXIT_OK,
+    EXIT_REMOTE,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    main,
+)
 
 
 def test_demo_prints_bell_and_batch_counts(capsys, store_path: Path) -> None:
@@ -77,6 +84,12 @@ def test_jobs_lists_persisted_jobs_and_hides_composite_slots(capsys, provider) -
     assert ids == {job_id, composite.job_id()}
     kinds = {row["job_id"]: row["kind"] for row in rows}
     assert kinds[composite.job_id()] == "composite"
+    statuses = {row["job_id"]: row["status"] for row in rows}
+    assert statuses[composite.job_id()] == "DONE"  # aggregated, not "-"
+    assert statuses[job_id] == "DONE"
+    assert main(["jobs", "--store-path", str(provider.store_path)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert any(composite.job_id() in line and line.endswith("DONE (2 sub-jobs)") for line in lines)
 
 
 def test_job_show_result_and_cancel(capsys, provider) -> None:
@@ -126,6 +139,112 @@ def test_failed_job_result_exits_1(capsys, provider, monkeypatch) -> None:
     assert "injected" in capsys.readouterr().err
 
 
-def test_unknown_backend_is_a_usage_error(capsys, store_path: Path) -> None:
-    assert main(["demo", "--backend", "H9-9", "--store-path", str(store_path)]) == EXIT_USAGE
-    assert "Available backends" in capsys.readouterr().err
+def test_unknown_backend_is_a_usage_error(capsys, store_path: Path, nexus_emulator) -> None:
+    remote = ["--token", nexus_emulator.token, "--url", nexus_emulator.url]
+    argv = ["demo", "--backend", "H9-9", *remote, "--store-path", str(store_path)]
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "Available backends" in err and "H1-1E" in err and len(err.splitlines()) == 1
+
+
+def test_remote_backend_without_token_is_an_auth_error(capsys, provider) -> None:
+    argv = ["demo", "--backend", "H9-9", "--store-path", str(provider.store_path)]
+    assert main(argv) == EXIT_REMOTE
+    err = capsys.readouterr().err
+    assert "No Nexus token found" in err and len(err.splitlines()) == 1
+
+
+def test_help_lists_existing_commands_in_plain_text(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert "``" not in text and ":class:" not in text  # no raw reStructuredText
+    assert "collect" not in text  # no command that does not exist
+    for command in ("demo", "backends", "jobs", "job", "emulator"):
+        assert f"    {command} " in text
+    assert "3    Nexus unreachable, or authentication failed" in text  # as docs/cli.rst says
+    with pytest.raises(SystemExit):
+        main(["job", "--help"])
+    job_help = capsys.readouterr().out
+    assert "{show,result,cancel}" in job_help
+    for variable in ("$QISKIT_NEXUS_TOKEN", "$NEXUS_TOKEN_PATH", "$NEXUS_PROTOCOL", "$NEXUS_PORT"):
+        assert variable in " ".join(job_help.split())
+
+
+def test_version(capsys) -> None:
+    from qiskit_nexus_provider import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"qiskit-nexus {__version__}"
+
+
+def test_exit_codes_match_the_docs() -> None:
+    """docs/cli.rst's exit-code table and the CLI's constants say the same."""
+    import re
+
+    from qiskit_nexus_provider import cli
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "cli.rst").read_text()
+    table = docs[docs.index("Exit codes") :]
+    documented = {int(code) for code in re.findall(r"^   \* - (\d+)$", table, re.MULTILINE)}
+    constants = {
+        cli.EXIT_OK,
+        cli.EXIT_JOB_FAILED,
+        cli.EXIT_USAGE,
+        cli.EXIT_REMOTE,
+        cli.EXIT_TIMEOUT,
+    }
+    assert documented == constants | {cli.EXIT_INTERRUPTED}
+    for code in documented:
+        assert re.search(rf"^  {code} +\S", cli.EPILOG, re.MULTILINE), code
+
+
+def test_job_show_url_wins_over_the_recorded_one(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A persisted remote job is reached at --url (the emulator restarted on another port)."""
+    from qiskit_nexus_provider.emulator import NexusEmulator
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("QISKIT_NEXUS_TOKEN", raising=False)
+    db, store = tmp_path / "nexus.sqlite", tmp_path / "store"
+    with NexusEmulator(db=db, token="cli-url") as first:
+        provider = NexusProvider(token="cli-url", url=first.url, store_path=store)
+        backend = provider.get_backend("H1-1E")
+        qc = QuantumCircuit(1, 1, name="one")
+        qc.x(0)
+        qc.measure(0, 0)
+        job = backend.run(transpile(qc, backend), shots=5)
+        job.wait_for_final_state(timeout=60)
+        job.persist()
+    with NexusEmulator(db=db, token="cli-url") as second:
+        second.clear_request_log()
+        argv = ["job", "result", job.job_id(), "--json", "--store-path", str(store)]
+        assert main([*argv, "--token", "cli-url", "--url", second.url]) == EXIT_OK
+        assert json.loads(capsys.readouterr().out)["counts"] == [{"1": 5}]
+        assert second.request_log()  # asked the emulator at --url
+
+
+def test_job_result_shows_progress_while_waiting(nexus_emulator, store_path, capsys, monkeypatch):
+    import qiskit_nexus_provider.progress as progress
+
+    provider = NexusProvider(
+        token=nexus_emulator.token, url=nexus_emulator.url, store_path=store_path
+    )
+    backend = provider.get_backend("H1-1E")
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    nexus_emulator.pause()  # the job stays QUEUED
+    job_id = backend.run(transpile(qc, backend), shots=3).job_id()
+    remote = ["--token", nexus_emulator.token, "--url", nexus_emulator.url]
+    argv = ["job", "result", job_id, *remote, "--store-path", str(store_path)]
+    monkeypatch.setattr(progress, "progress_enabled", lambda requested: requested)  # a "TTY"
+    assert main([*argv, "--timeout", "0.2"]) == EXIT_TIMEOUT
+    captured = capsys.readouterr()
+    assert f"Waiting for job {job_id}" in captured.err and "QUEUED" in captured.err
+    assert captured.err.splitlines()[-1].startswith("error: Timed out after 0.2 s")
+    nexus_emulator.resume()
+    monkeypatch.setattr(progress, "progress_enabled", lambda requested: False)  # not a TTY
+    assert main(argv) == EXIT_OK
+    assert "Waiting" not in capsys.readouterr().err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from types import TracebackType
@@ -17,11 +18,14 @@ from urllib.parse import quote
 
 import pydantic
 import requests
+from quantinuum_schemas.models.backend_config import BaseBackendConfig
 
+from .backend_configs import parse_backend_config, serialise_backend_config
 from .config import RetryPolicy, Timeouts
 from .credentials import resolve_base_url, resolve_credentials
 from .errors import AmbiguousResourceError, NexusAPIError
 from .models import (
+    BackendInfo,
     CountResponse,
     DevicesEntry,
     JobItem,
@@ -144,6 +148,58 @@ def job_items(job: Resource) -> list[JobItem]:
         return [JobItem.model_validate(item) for item in items]
     except pydantic.ValidationError as exc:
         raise NexusAPIError(f"Job {job.id} has a malformed item: {exc}") from None
+
+
+def _per_item(value: Any, count: int, name: str) -> list[Any]:
+    if value is None or isinstance(value, (int, float)):
+        return [value] * count
+    values = list(value)
+    if len(values) != count:
+        raise ValueError(f"{count} programs but {len(values)} values of {name}")
+    return values
+
+
+def _execute_item(
+    program_id: str, n_shots: int | None, max_cost: float | None, n_qubits: int | None
+) -> dict[str, Any]:
+    item: dict[str, Any] = {"program_id": program_id, "n_shots": n_shots}
+    if max_cost is not None:
+        item["max_cost"] = float(max_cost)
+    if n_qubits is not None:
+        item["n_qubits"] = int(n_qubits)
+    return item
+
+
+def _device_entries(body: list[Any]) -> list[DevicesEntry]:
+    """Parse the device listing, skipping malformed devices with one warning for them all."""
+    entries: list[DevicesEntry] = []
+    skipped: list[str] = []
+    for entry in body:
+        infos = entry.get("backend_info_list") if isinstance(entry, dict) else None
+        if not isinstance(infos, list):
+            skipped.append(repr(entry)[:80])
+            continue
+        good = []
+        for info in infos:
+            try:
+                good.append(BackendInfo.model_validate(info))
+            except pydantic.ValidationError as exc:
+                name = (
+                    info.get("device_name") or info.get("name") if isinstance(info, dict) else None
+                )
+                skipped.append(f"{name or repr(info)[:40]} ({exc.error_count()} problem(s))")
+        try:
+            entries.append(DevicesEntry.model_validate({**entry, "backend_info_list": good}))
+        except pydantic.ValidationError:
+            skipped.append(repr(entry)[:80])
+    if skipped:
+        warnings.warn(
+            f"Skipped {len(skipped)} malformed device(s) of the Nexus listing: "
+            f"{'; '.join(skipped)}",
+            RuntimeWarning,
+            stacklevel=4,
+        )
+    return entries
 
 
 def _program_ids(program_ids: Sequence[str]) -> list[str]:
@@ -468,17 +524,22 @@ class NexusClient:
         name: str,
         program_ids: Sequence[str],
         n_shots: Sequence[int | None],
-        backend_config: Mapping[str, Any],
+        backend_config: BaseBackendConfig | Mapping[str, Any],
         properties: Mapping[str, Any] | None = None,
         description: str = "",
         valid_check: bool = True,
         language: str = "AUTO",
         credential_name: str | None = None,
+        max_cost: float | Sequence[float | None] | None = None,
+        n_qubits: int | Sequence[int | None] | None = None,
     ) -> Resource:
         """Submit an execute job.
 
         The job gets the property ``qiskit_nexus_client_key`` (a new uuid4 hex, unless
-        ``properties`` already holds one).  If the submission fails in a way that the server may
+        ``properties`` already holds one); Nexus refuses properties a project has not defined,
+        so define it (and every property in ``properties``) first, e.g. with
+        :meth:`.ProjectProperties.ensure` (the provider does this on first use of a project).
+        If the submission fails in a way that the server may
         have received it, the job is looked up by that key before submitting again, so a lost
         response never creates a duplicate job.
 
@@ -487,21 +548,30 @@ class NexusClient:
             name: The job name.
             program_ids: Ids of the uploaded programs (circuits).
             n_shots: Shots per program, as many as ``program_ids``.
-            backend_config: The backend configuration, e.g. ``{"type": "AerConfig", ...}``.
+            backend_config: The backend configuration: a quantinuum-schemas model (serialised
+                as qnexus does, ``exclude_none``) or its JSON form (validated, sent as given).
             properties: Annotation properties of the job.
             description: The job description.
             valid_check: Whether the server checks the programs against the backend.
             language: ``"AUTO"``, ``"OPENQASM 2.0"`` or ``"QIR 1.0"``.
             credential_name: Name of a stored third-party credential to use.
+            max_cost: Largest cost (HQC) of each program: one value for all, or one per
+                program; sent per item as qnexus 0.51 does.
+            n_qubits: Qubits of each program (one value or one per program), sent per item.
 
         Returns:
             The job resource.
+
+        Raises:
+            BackendConfigError: ``backend_config`` is invalid (a :class:`ValueError`).
         """
         ids = _program_ids(program_ids)
         shots = list(n_shots)
         if len(shots) != len(ids):
             raise ValueError(f"{len(ids)} programs but {len(shots)} values of n_shots")
-        config = self._backend_config(backend_config)
+        costs = _per_item(max_cost, len(ids), "max_cost")
+        widths = _per_item(n_qubits, len(ids), "n_qubits")
+        config = self._backend_config(backend_config, exclude_none=True)
         attributes = {
             "name": name,
             "description": description,
@@ -517,8 +587,8 @@ class NexusClient:
                 "gpu_decoder_config_id": None,
                 "credential_name": credential_name,
                 "items": [
-                    {"program_id": program_id, "n_shots": n}
-                    for program_id, n in zip(ids, shots, strict=True)
+                    _execute_item(program_id, n, cost, width)
+                    for program_id, n, cost, width in zip(ids, shots, costs, widths, strict=True)
                 ],
             },
         }
@@ -530,7 +600,7 @@ class NexusClient:
         project_id: str,
         name: str,
         program_ids: Sequence[str],
-        backend_config: Mapping[str, Any],
+        backend_config: BaseBackendConfig | Mapping[str, Any],
         optimisation_level: int = 2,
         properties: Mapping[str, Any] | None = None,
         description: str = "",
@@ -560,7 +630,7 @@ class NexusClient:
             "job_type": "compile",
             "definition": {
                 "job_definition_type": "compile_job_definition",
-                "backend_config": self._backend_config(backend_config),
+                "backend_config": self._backend_config(backend_config, exclude_none=False),
                 "user_group": None,
                 "hypertket_config": None,
                 "optimisation_level": optimisation_level,
@@ -572,10 +642,17 @@ class NexusClient:
         return self._submit_job(project_id, attributes, properties)
 
     @staticmethod
-    def _backend_config(backend_config: Mapping[str, Any]) -> dict[str, Any]:
+    def _backend_config(
+        backend_config: BaseBackendConfig | Mapping[str, Any], *, exclude_none: bool
+    ) -> dict[str, Any]:
+        if isinstance(backend_config, BaseBackendConfig):
+            if exclude_none:  # execute jobs, as qnexus 0.51 sends them
+                return serialise_backend_config(backend_config)
+            return dict(backend_config.model_dump(mode="json"))  # compile jobs, as qnexus
         config = dict(backend_config)
         if not isinstance(config.get("type"), str):
             raise ValueError("backend_config needs a 'type' such as 'AerConfig'")
+        parse_backend_config(config)  # refuse what the service would refuse
         return config
 
     # ----------------------------------------------------------------------------------------
@@ -775,9 +852,6 @@ class NexusClient:
             body = _json(response)
             if not isinstance(body, list):
                 raise _invalid(response, "expected a JSON array")
-            try:
-                return [DevicesEntry.model_validate(entry) for entry in body]
-            except pydantic.ValidationError as exc:
-                raise _invalid(response, f"malformed device entry: {exc}") from None
+            return _device_entries(body)
 
         return self._transport.call("GET", DEVICES, params=device_params(filters), parse=parse)

@@ -34,6 +34,9 @@ __all__ = [
     "JobItem",
     "JobStatus",
     "JobStatusEnum",
+    "PropertyDefinition",
+    "PropertySpec",
+    "PropertyType",
     "Relationship",
     "Resource",
     "ResourceIdentifier",
@@ -157,6 +160,34 @@ class ErrorBody(_Wire):
     message: str
     timestamp: str | None = None
     trace_id: str | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Property definitions (``/api/property_definitions/v1beta2``)
+
+PropertyType = Literal["string", "bool", "int", "float"]
+"""The four value types of a Nexus property."""
+
+
+class PropertySpec(_Wire):
+    """A property a client needs defined in a project."""
+
+    name: str
+    property_type: PropertyType
+    description: str | None = None
+    required: bool = False
+
+
+class PropertyDefinition(PropertySpec):
+    """A property definition of a project, as the server lists it."""
+
+    id: str
+    color: str | None = None
+
+    @classmethod
+    def from_resource(cls, resource: dict[str, Any]) -> PropertyDefinition:
+        """Parse one ``data`` element of the definitions listing."""
+        return cls.model_validate({**resource["attributes"], "id": resource["id"]})
 
 
 # --------------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ The endpoints and bodies are those of ``qnexus`` 0.51 (``qnexus/client/qir.py``,
 ``client/jobs/_execute.py``, ``client/results.py``):
 
 * ``POST /api/qir/v1beta`` (201): ``attributes.contents`` is the base64 bitcode;
-* ``POST /api/jobs/v1beta3`` with a ``HeliosConfig`` backend config (built with
-  quantinuum-schemas' model) and ``max_cost`` per item;
+* execute jobs of QIR programs are ordinary execute jobs:
+  :meth:`~qiskit_nexus_provider.api.NexusClient.start_execute_job` with the ``HeliosConfig``
+  :func:`~qiskit_nexus_provider.api.backend_configs.build_backend_config` selects for a Helios
+  device, and ``max_cost`` per item;
 * the syntax checker ``<system>SC`` runs a costing job; each item's ``status.cost`` and
   ``status.cost_confidence`` are the prediction (``qnexus.qir.cost_confidence``);
 * ``GET /api/qsys_results/v1beta2/partial/{id}?version=3&chunk_number=N``: chunks of the
@@ -17,7 +19,6 @@ Qiskit-free, like the rest of :mod:`qiskit_nexus_provider.api`.
 from __future__ import annotations
 
 import base64
-import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -35,8 +36,6 @@ __all__ = [
     "cost_confidence",
     "get_qir",
     "get_qsys_result",
-    "helios_config",
-    "start_helios_job",
     "syntax_checker_name",
     "upload_qir",
     "upload_qirs",
@@ -51,8 +50,9 @@ QIR_OUTPUT_VERSION = 3
 def syntax_checker_name(system_name: str) -> str:
     """The Helios syntax checker of a system, as ``qnexus.qir.cost_confidence`` names it.
 
-    ``Helios-1`` → ``Helios-1SC``; an emulator name (``Helios-1E``, ``Helios-1E-lite``) maps to
-    its system's checker.
+    ``Helios-1`` → ``Helios-1SC``; an emulator name (``Helios-1E-lite``) maps to its system's
+    checker.  The device listing's ``misc["syntax_checker"]``, when present, takes precedence
+    (see :attr:`.HeliosBackend.syntax_checker`).
     """
     base = system_name.split("E-")[0] if "E-" in system_name else system_name
     if base.endswith("SC"):
@@ -60,16 +60,6 @@ def syntax_checker_name(system_name: str) -> str:
     if base.endswith("E"):
         base = base[:-1]
     return f"{base}SC"
-
-
-def helios_config(system_name: str) -> dict[str, Any]:
-    """The ``backend_config`` of a Helios job, from quantinuum-schemas' ``HeliosConfig``."""
-    from quantinuum_schemas.models.backend_config import HeliosConfig
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        config = HeliosConfig(system_name=system_name)
-    return config.model_dump(exclude_none=True, mode="json")
 
 
 def upload_qir(
@@ -138,55 +128,6 @@ def get_qir(client: NexusClient, program_id: str) -> dict[str, Any]:
         "GET", f"{QIR_PROGRAMS}/{_quote(program_id)}", params=[SCOPE_USER], parse=_attributes
     )
     return attributes
-
-
-def start_helios_job(
-    client: NexusClient,
-    *,
-    project_id: str,
-    name: str,
-    program_ids: Sequence[str],
-    n_shots: Sequence[int],
-    system_name: str,
-    max_cost: Sequence[float | None],
-    properties: Mapping[str, Any] | None = None,
-) -> Resource:
-    """Submit an execute job of QIR programs on a Helios system (``HeliosConfig``).
-
-    Each item carries its ``max_cost`` (HQC) when given, as ``qnexus.start_execute_job`` sends
-    it; the job gets the same duplicate protection as
-    :meth:`~qiskit_nexus_provider.api.NexusClient.start_execute_job`.
-
-    Raises:
-        ValueError: the lists differ in length or are empty.
-    """
-    ids = list(program_ids)
-    if not ids:
-        raise ValueError("A job needs at least one program")
-    if not len(ids) == len(n_shots) == len(max_cost):
-        raise ValueError("program_ids, n_shots and max_cost must have the same length")
-    items = [
-        {"program_id": pid, "n_shots": int(n), **({"max_cost": float(c)} if c is not None else {})}
-        for pid, n, c in zip(ids, n_shots, max_cost, strict=True)
-    ]
-    attributes = {
-        "name": name,
-        "description": "",
-        "job_type": "execute",
-        "definition": {
-            "job_definition_type": "execute_job_definition",
-            "backend_config": helios_config(system_name),
-            "user_group": None,
-            "target_region": None,
-            "valid_check": True,
-            "language": "AUTO",
-            "wasm_module_id": None,
-            "gpu_decoder_config_id": None,
-            "credential_name": None,
-            "items": items,
-        },
-    }
-    return client._submit_job(project_id, attributes, properties)
 
 
 def cost_confidence(client: NexusClient, job_id: str) -> list[tuple[float, float]]:

@@ -95,7 +95,10 @@ class NexusBackend(BackendV2):
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         run_options = self._nexus_options.updated(**options) if options else self._nexus_options
         validate_circuits(circuits, self.target, self.name)
+        self.check_run_options(run_options)
         limit = run_options.max_circuits_per_job or self.max_circuits
+        if limit is not None and self.service_max_circuits is not None:
+            limit = min(limit, self.service_max_circuits)
         if limit is not None and len(circuits) > limit:
             from ..jobs.composite import NexusCompositeJob
 
@@ -107,6 +110,21 @@ class NexusBackend(BackendV2):
         job = NexusJob(self, self.new_job_id(), circuits, run_options)
         job.submit()
         return job
+
+    def check_run_options(self, options: NexusOptions) -> None:
+        """Check options against the service before anything is submitted (none offline).
+
+        Raises:
+            OptionsError: the service would refuse the job with these options.
+        """
+
+    @property
+    def service_max_circuits(self) -> int | None:
+        """The hard limit of circuits per job of the service behind this backend, if any.
+
+        ``max_circuits_per_job`` larger than this still splits at this limit.
+        """
+        return None
 
     @staticmethod
     def new_job_id() -> str:

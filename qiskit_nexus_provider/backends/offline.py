@@ -40,7 +40,9 @@ class OfflineSimulatorBackend(NexusBackend):
     Its :class:`~qiskit.transpiler.Target` holds the Quantinuum native gates in Qiskit form
     (``rz``, ``r`` for PhasedX, ``rzz`` for ZZPhase, ``measure``, ``reset``) on all-to-all
     connectivity, so ``transpile(circuit, backend)`` gives circuits a Nexus H-series device
-    accepts.  Mid-circuit measurement and reset are supported.
+    accepts.  Mid-circuit measurement and reset are supported, and so are dynamic circuits:
+    ``if_else`` and ``switch_case`` (as on Nexus devices) and, here only, ``while_loop``,
+    ``for_loop``, ``break_loop`` and ``continue_loop``, all run by qiskit-aer.
 
     ``offline_simulator_noise`` adds depolarizing gate errors and readout errors at H-series-like
     rates (see :mod:`qiskit_nexus_provider.noise` for the figures and their source).
@@ -75,7 +77,9 @@ class OfflineSimulatorBackend(NexusBackend):
         )
         self.noisy = noisy
         self.noise_figures = (noise or HSERIES_NOISE) if noisy else None
-        self._target = build_target(num_qubits, NATIVE_GATE_SET, description=self.description)
+        self._target = build_target(
+            num_qubits, NATIVE_GATE_SET, description=self.description, loops=True
+        )
         noise_model = build_noise_model(self.noise_figures) if self.noise_figures else None
         self._simulator = AerSimulator(noise_model=noise_model)
 

@@ -19,16 +19,25 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+import pydantic
 from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus
 from qiskit.transpiler import Target
+from quantinuum_schemas.models.backend_config import (
+    BaseBackendConfig,
+    HeliosConfig,
+    QuantinuumConfig,
+)
 
+from ..api.backend_configs import BackendConfigError, backend_config_class, build_backend_config
 from ..api.client import CLIENT_KEY_PROPERTY, NexusClient
 from ..api.credentials import resolve_base_url, resolve_credentials
 from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
-from ..api.models import BackendInfo, JobStatusEnum, Resource
+from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
+from ..api.models import JobStatus as JobStatusModel
+from ..api.properties import ProjectProperties, PropertyError, check_property_values
 from ..encoding import bit_names, decode_result, to_pytket_dict
-from ..exceptions import JobNotFoundError
+from ..exceptions import JobNotFoundError, OptionsError
 from ..jobs.polling import poll_until_final
 from ..jobs.transport import StatusReport
 from ..options import NexusOptions
@@ -37,6 +46,7 @@ from ..results import experiment_header, make_result, successful_experiment
 from ..store import BackendSpec
 from ..target import build_target
 from .base import NexusBackend
+from .device_support import why_not_runnable
 
 if TYPE_CHECKING:
     from ..jobs.composite import NexusCompositeJob
@@ -56,8 +66,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-REMOTE_MAX_CIRCUITS = 500
-"""Circuits per Nexus execute job; larger batches become composite jobs."""
+REMOTE_MAX_CIRCUITS = 300
+"""Circuits per Nexus execute job (the Nexus user guide's hard limit, "Jobs in Nexus");
+larger batches become composite jobs."""
 
 HEADER_PROPERTY = "qiskit_header"
 """Circuit property: the Qiskit result header and clbit names, as JSON."""
@@ -66,7 +77,48 @@ COMPOSITE_PROPERTY = "qiskit_nexus_composite"
 SLOT_PROPERTY = "qiskit_nexus_slot"
 """Job property: ``index:total:first:last:attempt`` of a sub-job in its composite."""
 SHOTS_PROPERTY = "qiskit_nexus_shots"
+"""Job property: the shots per circuit the job was run with."""
 MEMORY_PROPERTY = "qiskit_nexus_memory"
+"""Job property: whether the job was run with ``memory=True``."""
+
+PROVIDER_PROPERTIES: tuple[PropertySpec, ...] = (
+    PropertySpec(
+        name=HEADER_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: the Qiskit result header and clbit names (JSON)",
+    ),
+    PropertySpec(
+        name=CLIENT_KEY_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: idempotency key of the job submission",
+    ),
+    PropertySpec(
+        name=SHOTS_PROPERTY,
+        property_type="int",
+        description="qiskit-nexus-provider: shots per circuit",
+    ),
+    PropertySpec(
+        name=MEMORY_PROPERTY,
+        property_type="bool",
+        description="qiskit-nexus-provider: whether per-shot memory was requested",
+    ),
+    PropertySpec(
+        name=COMPOSITE_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: id of the composite job a sub-job belongs to",
+    ),
+    PropertySpec(
+        name=SLOT_PROPERTY,
+        property_type="string",
+        description="qiskit-nexus-provider: index:total:first:last:attempt of a sub-job",
+    ),
+)
+"""The Nexus properties the provider attaches, defined once per project before first use.
+
+Decision: the Qiskit result header stays on each circuit as the string property
+``qiskit_header`` (a property the provider defines), so that :meth:`.NexusProvider.retrieve_job`
+rebuilds results from the server alone; the circuit's description is left to users."""
+_PROVIDER_PROPERTY_NAMES = frozenset(spec.name for spec in PROVIDER_PROPERTIES)
 
 _STATUS_MAP = {
     JobStatusEnum.QUEUED: JobStatus.QUEUED,
@@ -98,11 +150,15 @@ def map_status(status: JobStatusEnum, message: str | None, detail: str | None) -
 
 def _device_kind(info: BackendInfo) -> str:
     device = info.device_name or ""
-    if info.name.startswith("Aer") or info.name.startswith("Qulacs"):
+    try:
+        config = backend_config_class(info)
+    except BackendConfigError:
+        config = None
+    if config is not None and config not in (QuantinuumConfig, HeliosConfig):
         return "simulator"
     if device.endswith("SC"):
         return "syntax_checker"
-    if re.search(r"(-Emulator|-simulator|-\d*E|-\d*LE|-E-lite)$", device) or device.endswith("E"):
+    if re.search(r"(-Emulator|-simulator|-\d*E|-\d*LE|-E-lite|-\d+E-lite)$", device):
         return "emulator"
     return "qpu"
 
@@ -176,7 +232,13 @@ class RemoteNexusBackend(NexusBackend):
 
     @property
     def max_circuits(self) -> int | None:
-        """500 circuits per Nexus execute job; larger batches become composite jobs."""
+        """300 circuits per Nexus execute job (the service's hard limit); larger batches become
+        composite jobs."""
+        return REMOTE_MAX_CIRCUITS
+
+    @property
+    def service_max_circuits(self) -> int | None:
+        """Nexus refuses jobs of more than 300 programs, whatever ``max_circuits_per_job`` says."""
         return REMOTE_MAX_CIRCUITS
 
     @property
@@ -184,22 +246,10 @@ class RemoteNexusBackend(NexusBackend):
         """The REST client."""
         return self._catalog.client
 
-    def backend_config(self, options: NexusOptions) -> dict[str, Any]:
-        """The Nexus ``backend_config`` of an execute job with ``options``."""
-        info = self.info
-        if info.name.startswith("Aer"):
-            config: dict[str, Any] = {
-                "type": "AerConfig",
-                "simulation_method": "automatic",
-                "n_qubits": info.n_qubits,
-            }
-            if options.seed_simulator is not None:
-                config["seed"] = options.seed_simulator
-            return config
-        config = {"type": "QuantinuumConfig", "device_name": info.device_name or self.name}
-        if options.max_cost is not None:
-            config["max_cost"] = options.max_cost
-        return config
+    def backend_config(self, options: NexusOptions) -> BaseBackendConfig:
+        """The Nexus ``backend_config`` of a job with ``options``: a quantinuum-schemas model of
+        the class the device listing selects (``max_cost`` goes per item, not here)."""
+        return build_backend_config(self.info, seed=options.seed_simulator)
 
     # -- transport -------------------------------------------------------------------------
     def spec(self) -> BackendSpec:
@@ -207,32 +257,26 @@ class RemoteNexusBackend(NexusBackend):
             name=self.name, kind="remote", url=self._catalog.url, project=self._catalog.project
         )
 
+    def check_run_options(self, options: NexusOptions) -> None:
+        """Check ``nexus_properties`` against the project's definitions (before any upload).
+
+        Raises:
+            OptionsError: a property is reserved by the provider, not defined in the project,
+                of the wrong type, or the project requires one that is missing.
+        """
+        self._catalog.check_user_properties(options.nexus_properties)
+
     def submit_job(self, job: NexusJob) -> None:
         options = job.options
         client = self.client
         project_id = self._catalog.project_id()
-        encoded = _encode_all(job.circuits)
-        bar = progress_bar(
-            len(encoded),
-            f"Uploading to {self.name}",
-            options.with_progress_bar and len(encoded) > 50,
-        )
-        done = [0]
-
-        def progress(n: int) -> None:
-            bar.update(n - done[0])
-            done[0] = n
-
-        try:
-            circuit_ids = client.upload_circuits(
-                project_id, encoded, max_workers=8, progress=progress
-            )
-        finally:
-            bar.close()
+        self._catalog.check_user_properties(options.nexus_properties)
+        circuit_ids = self._upload_programs(job, project_id)
         program_ids = circuit_ids
         if options.tket_optimisation_level is not None:
             program_ids = self._compile(job, project_id, circuit_ids)
         properties: dict[str, Any] = {
+            **options.nexus_properties,
             CLIENT_KEY_PROPERTY: job.state.get("client_key") or uuid.uuid4().hex,
             SHOTS_PROPERTY: options.shots,
             MEMORY_PROPERTY: options.memory,
@@ -251,11 +295,34 @@ class RemoteNexusBackend(NexusBackend):
             n_shots=[options.shots] * len(program_ids),
             backend_config=self.backend_config(options),
             properties=properties,
+            max_cost=options.max_cost,
         )
         job.set_job_id(resource.id)
         job.state.update(
             {"nexus_job_id": resource.id, "circuit_ids": circuit_ids, "project_id": project_id}
         )
+
+    def _upload_programs(self, job: NexusJob, project_id: str) -> list[str]:
+        """Upload the job's circuits (as pytket JSON) with their headers; ids in order."""
+        options = job.options
+        encoded = _encode_all(job.circuits, options.nexus_properties)
+        bar = progress_bar(
+            len(encoded),
+            f"Uploading to {self.name}",
+            options.with_progress_bar and len(encoded) > 50,
+        )
+        done = [0]
+
+        def progress(n: int) -> None:
+            bar.update(n - done[0])
+            done[0] = n
+
+        try:
+            return self.client.upload_circuits(
+                project_id, encoded, max_workers=8, progress=progress
+            )
+        finally:
+            bar.close()
 
     def _compile(self, job: NexusJob, project_id: str, circuit_ids: list[str]) -> list[str]:
         client = self.client
@@ -295,6 +362,7 @@ class RemoteNexusBackend(NexusBackend):
             return True
         key = job.state.get("client_key")
         if key:
+            self._catalog.project_id()  # the key's property must be defined to filter on it
             found = self.client.find_job_by_client_key(key)
             if found is not None:
                 job.set_job_id(found.id)
@@ -337,9 +405,8 @@ class RemoteNexusBackend(NexusBackend):
 
     def job_result(self, job: NexusJob) -> Any:
         client = self.client
-        items = sorted(
-            client.job_items(client.get_job(job.state["nexus_job_id"])), key=lambda i: i.item_id
-        )
+        resource = client.get_job(job.state["nexus_job_id"])
+        items = sorted(client.job_items(resource), key=lambda i: i.item_id)
         headers = job.state.get("headers") or [_header_with_bits(c) for c in job.circuits]
         if len(headers) != len(items):
             raise NexusAPIError(
@@ -350,11 +417,10 @@ class RemoteNexusBackend(NexusBackend):
             if item.result_id is None:
                 raise NexusAPIError(f"item {item.item_id} of job {job.job_id()} has no result")
             result_ids.append(item.result_id)
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            payloads = list(pool.map(client.get_result, result_ids))
+        clbits_of = [[tuple(b) for b in header["clbits"]] for header in headers]
+        payloads = self._result_payloads(result_ids, clbits_of)
         experiments = []
-        for header, payload in zip(headers, payloads, strict=True):
-            clbits = [tuple(b) for b in header["clbits"]]
+        for header, payload, clbits in zip(headers, payloads, clbits_of, strict=True):
             counts, memory = decode_result(payload, clbits, [], memory=job.options.memory)
             public = {k: v for k, v in header.items() if k != "clbits"}
             experiments.append(
@@ -365,12 +431,44 @@ class RemoteNexusBackend(NexusBackend):
                     [hex(int(m, 2)) if m else "0x0" for m in memory] if memory else None,
                 )
             )
+        date, time_taken = _job_timing(resource)
         return make_result(
             experiments,
             backend_name=self.name,
             backend_version=self.backend_version,
             job_id=job.job_id(),
+            date=date,
+            time_taken=time_taken,
         )
+
+    def program_headers(self, program_ids: list[str]) -> list[dict[str, Any]]:
+        """The Qiskit result headers (with clbit names) of uploaded programs, for retrieval.
+
+        A circuit uploaded by another client (without the ``qiskit_header`` property) gets a
+        header built from its pytket bits.
+        """
+
+        def header(circuit_id: str) -> dict[str, Any]:
+            attributes = self.client.get_circuit(circuit_id)
+            stored = (attributes.get("properties") or {}).get(HEADER_PROPERTY)
+            if isinstance(stored, str):
+                return dict(json.loads(stored))
+            return _header_from_pytket(attributes)
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(header, program_ids))
+
+    def _result_payloads(
+        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]]
+    ) -> list[dict[str, Any]]:
+        """The pytket ``BackendResult`` dictionaries of the items' results, in order.
+
+        Args:
+            result_ids: The items' result ids.
+            clbits: Each item's clbits as the Qiskit header names them (``(register, index)``).
+        """
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            return list(pool.map(self.client.get_result, result_ids))
 
     def cancel_job(self, job: NexusJob) -> bool:
         try:
@@ -379,6 +477,25 @@ class RemoteNexusBackend(NexusBackend):
             logger.warning("cancel of %s refused: %s", job.job_id(), exc)
             return False
         return True
+
+
+def _job_timing(resource: Resource) -> tuple[str | None, float | None]:
+    """``Result.date`` and ``time_taken`` from a Nexus job's status timestamps.
+
+    ``date`` is when the job completed (ISO 8601); ``time_taken`` the seconds from when it started
+    running (or, if the server did not say, from when it was submitted) to completion.
+    """
+    raw = resource.attributes.get("status")
+    try:
+        status = JobStatusModel.model_validate(raw)
+    except pydantic.ValidationError:
+        return None, None
+    end = status.completed_time
+    if end is None:
+        return None, None
+    start = status.running_time or status.submitted_time
+    taken = None if start is None else max(0.0, (end - start).total_seconds())
+    return end.isoformat(), taken
 
 
 def _flatten(unitid: Any) -> list[Any]:
@@ -392,11 +509,16 @@ def _header_with_bits(circuit: QuantumCircuit) -> dict[str, Any]:
     return header
 
 
-def _encode_all(circuits: list[QuantumCircuit]) -> list[tuple[str, dict[str, Any]]]:
+def _encode_all(
+    circuits: list[QuantumCircuit], properties: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
     encoded = []
     for index, circuit in enumerate(circuits):
         body = to_pytket_dict(circuit)
-        body["properties"] = {HEADER_PROPERTY: json.dumps(_header_with_bits(circuit))}
+        body["properties"] = {
+            **properties,
+            HEADER_PROPERTY: json.dumps(_header_with_bits(circuit)),
+        }
         encoded.append((circuit.name or f"circuit-{index}", body))
     return encoded
 
@@ -418,6 +540,7 @@ class RemoteCatalog:
         self._client_options = client_options
         self._client: NexusClient | None = None
         self._project_id: str | None = None
+        self._properties: ProjectProperties | None = None
         self._devices: dict[str, BackendInfo] | None = None
         self._lock = threading.Lock()
         self._project_lock = threading.Lock()
@@ -442,11 +565,52 @@ class RemoteCatalog:
             return self._client
 
     def project_id(self) -> str:
-        """Id of the provider's project, created on Nexus when missing."""
+        """Id of the provider's project, created on Nexus when missing.
+
+        On first use the project's property definitions are read once, and those the provider
+        attaches (:data:`PROVIDER_PROPERTIES`) are created when missing.
+        """
         with self._project_lock:
             if self._project_id is None:
-                self._project_id = self.client.get_or_create_project(self.project)
+                project_id = self.client.get_or_create_project(self.project)
+                properties = ProjectProperties(self.client, project_id, self.project)
+                try:
+                    properties.ensure(PROVIDER_PROPERTIES)
+                except PropertyError as exc:
+                    raise OptionsError(str(exc)) from None
+                self._properties = properties
+                self._project_id = project_id
             return self._project_id
+
+    def project_properties(self) -> ProjectProperties:
+        """The property definitions of the provider's project (read once)."""
+        self.project_id()
+        assert self._properties is not None
+        return self._properties
+
+    def check_user_properties(self, values: dict[str, Any]) -> None:
+        """Check a job's ``nexus_properties`` as Nexus will, for its circuits and the job.
+
+        Raises:
+            OptionsError: a name is reserved by the provider, a property is not defined in the
+                project or has the wrong type, or a required property is missing.
+        """
+        reserved = sorted(_PROVIDER_PROPERTY_NAMES.intersection(values))
+        if reserved:
+            raise OptionsError(
+                f"nexus_properties: {', '.join(reserved)} are set by qiskit-nexus-provider"
+            )
+        definitions = self.project_properties().definitions()
+        # Required properties: the provider's own are always attached; the user gives the rest.
+        checked = {
+            name: d
+            for name, d in definitions.items()
+            if name not in _PROVIDER_PROPERTY_NAMES or not d.required
+        }
+        try:
+            check_property_values(checked, values, project=self.project, what="job")
+        except PropertyError as exc:
+            raise OptionsError(f"nexus_properties: {exc}") from None
 
     # -- devices ---------------------------------------------------------------------------
     def devices(self, refresh: bool = False) -> dict[str, BackendInfo]:
@@ -460,7 +624,12 @@ class RemoteCatalog:
         return self._devices
 
     def device_info(self, name: str) -> BackendInfo:
-        """Backend info of device ``name``."""
+        """Backend info of device ``name``.
+
+        Raises:
+            QiskitBackendNotFoundError: Nexus lists no such device, or the provider cannot run
+                circuits on it (the message says why).
+        """
         from qiskit.providers import QiskitBackendNotFoundError
 
         devices = self.devices()
@@ -468,15 +637,37 @@ class RemoteCatalog:
             raise QiskitBackendNotFoundError(
                 f"Nexus at {self.url} has no device {name!r}; it has {', '.join(devices)}."
             )
+        reason = why_not_runnable(devices[name])
+        if reason is not None:
+            raise QiskitBackendNotFoundError(f"Nexus device {name!r} cannot run here: {reason}.")
         return devices[name]
 
-    def backends(self) -> list[NexusBackend]:
-        """Remote backends, or none (with a warning) when Nexus cannot be reached."""
+    def refusal(self, name: str) -> str | None:
+        """Why a device Nexus lists is not a Qiskit backend, or ``None`` (runnable or unlisted).
+
+        Never raises: a Nexus that cannot be reached gives ``None``.
+        """
+        if not self.has_token:
+            return None
+        try:
+            info = self.devices().get(name)
+        except (NexusAPIError, OSError):
+            return None
+        if info is None:
+            return None
+        reason = why_not_runnable(info)
+        return None if reason is None else f"Nexus device {name!r} cannot run here: {reason}"
+
+    def backends(self, strict: bool = False) -> list[NexusBackend]:
+        """Remote backends: none without a token; when listing fails, none (with a warning) or,
+        if ``strict``, the error raised (:class:`.NexusAPIError` or :class:`OSError`)."""
         if not self.has_token:
             return []
         try:
             devices = self.devices()
         except (NexusAPIError, OSError) as exc:
+            if strict:
+                raise
             warnings.warn(
                 f"Could not list Nexus devices at {self.url} ({exc}); only the offline "
                 "simulators are available.",
@@ -484,15 +675,25 @@ class RemoteCatalog:
                 stacklevel=3,
             )
             return []
-        from .helios import remote_backend  # issue 14: Helios devices get HeliosBackend
+        from .helios import remote_backend  # Helios systems get HeliosBackend (QIR programs)
 
-        return [remote_backend(self, name, info) for name, info in devices.items()]
+        return [
+            remote_backend(self, name, info)
+            for name, info in devices.items()
+            if why_not_runnable(info) is None
+        ]
 
     def backend_for_spec(self, spec: BackendSpec) -> RemoteNexusBackend:
-        """A backend for a persisted spec; its device info is fetched on first use."""
-        from .helios import remote_backend  # issue 14
+        """A backend for a persisted spec; its device info is fetched on first use.
 
-        return remote_backend(self, spec.name)
+        Its class follows the device listing when it has been read, else the device's name
+        (:func:`~qiskit_nexus_provider.backends.helios.is_helios`): restoring a job makes no
+        request.
+        """
+        from .helios import remote_backend
+
+        info = self._devices.get(spec.name) if self._devices is not None else None
+        return remote_backend(self, spec.name, info)
 
     # -- retrieval -------------------------------------------------------------------------
     def retrieve_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
@@ -516,17 +717,19 @@ class RemoteCatalog:
         attributes = resource.attributes
         definition = attributes.get("definition") or {}
         config = definition.get("backend_config") or {}
-        if config.get("type") == "HeliosConfig":  # issue 14: QIR programs
-            from .helios import helios_job_from_resource
+        backend: RemoteNexusBackend
+        if config.get("type") == "HeliosConfig":  # QIR programs
+            from .helios import HeliosBackend
 
-            return helios_job_from_resource(self, resource)
-        name = config.get("device_name") or self._aer_name()
-        backend = RemoteNexusBackend(self, name)
+            backend = HeliosBackend(self, str(config.get("system_name") or "Helios-1"))
+        else:
+            name = config.get("device_name") or self._device_of_type(str(config.get("type")))
+            backend = RemoteNexusBackend(self, name)
         properties = attributes.get("properties") or {}
         items = sorted(self.client.job_items(resource), key=lambda i: i.item_id)
         shots = int(properties.get(SHOTS_PROPERTY) or (items[0].n_shots if items else 100) or 100)
         options = NexusOptions(shots=shots, memory=bool(properties.get(MEMORY_PROPERTY, False)))
-        headers = self._headers_for([item.program_id for item in items])
+        headers = backend.program_headers([item.program_id for item in items])
         state = {
             "nexus_job_id": resource.id,
             "circuit_ids": [item.program_id for item in items],
@@ -534,28 +737,24 @@ class RemoteCatalog:
         }
         return NexusJob(backend, resource.id, [], options, state=state, submitted=True)
 
-    def _aer_name(self) -> str:
+    def _device_of_type(self, config_type: str) -> str:
+        """The listed device a device-less config (``AerConfig``, ``QulacsConfig``) selects."""
         for name, info in self.devices().items():
-            if info.name.startswith("Aer"):
-                return name
-        raise JobNotFoundError("the job ran on Aer but this Nexus lists no Aer device")
-
-    def _headers_for(self, program_ids: list[str]) -> list[dict[str, Any]]:
-        def header(circuit_id: str) -> dict[str, Any]:
-            attributes = self.client.get_circuit(circuit_id)
-            stored = (attributes.get("properties") or {}).get(HEADER_PROPERTY)
-            if isinstance(stored, str):
-                return dict(json.loads(stored))
-            return _header_from_pytket(attributes)
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            return list(pool.map(header, program_ids))
+            try:
+                if backend_config_class(info).__name__ == config_type:
+                    return name
+            except BackendConfigError:
+                continue
+        raise JobNotFoundError(
+            f"the job ran with {config_type} but this Nexus lists no such device"
+        )
 
     def _retrieve_composite(self, composite_id: str) -> NexusCompositeJob:
         from ..jobs.composite import NexusCompositeJob, Slot
 
         found: dict[int, tuple[int, Resource, tuple[int, int, int]]] = {}
         total = None
+        self.project_id()  # the composite's properties must be defined to filter on them
         for resource in self.client.list_jobs(properties={COMPOSITE_PROPERTY: composite_id}):
             props = resource.attributes.get("properties") or {}
             match = _SLOT.match(str(props.get(SLOT_PROPERTY, "")))

@@ -12,7 +12,8 @@ without an account or a network::
 
 The official client works against it unmodified: set ``NEXUS_PROTOCOL=http``,
 ``NEXUS_DOMAIN=127.0.0.1`` (not ``localhost``, whose cookies are dropped) and ``NEXUS_PORT``
-(:meth:`NexusEmulator.env` returns them) before importing ``qnexus``, call
+(:meth:`NexusEmulator.env` returns them) and ``NEXUS_STORE_TOKENS=false`` (so that qnexus
+writes no token over your real ``~/.qnx/auth``) before importing ``qnexus``, call
 ``qnexus.login_with_token(emulator.token)``, and wait for jobs with
 ``qnexus.jobs.wait_for(job, strategy=PollingStrategy(...))``: the default strategy needs a TLS
 websocket, which the emulator does not serve.

@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from qiskit_nexus_provider.emulator.store.rows import PRIMARY_USER
+
 __all__ = ["DEFAULT_ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TokenManager"]
 
 DEFAULT_ACCESS_TOKEN_TTL = 3600.0
@@ -38,8 +40,42 @@ class TokenManager:
         self._clock = clock
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
+        self._owners: dict[str, str] = {}  # access token -> user
+        self._users: dict[str, str] = {self.refresh_token: PRIMARY_USER}  # refresh token -> user
         self._ttl = DEFAULT_ACCESS_TOKEN_TTL
         self._started = clock()
+
+    def add_user(self, refresh_token: str | None = None) -> tuple[str, str]:
+        """Add a user with its own refresh token; it cannot read other users' projects.
+
+        Returns:
+            ``(user_id, refresh_token)``.
+        """
+        token = refresh_token or secrets.token_urlsafe(32)
+        with self._lock:
+            if token in self._users:
+                raise ValueError("this refresh token already belongs to a user")
+            user = f"user-{len(self._users) + 1}"
+            self._users[token] = user
+        return user, token
+
+    def user_of_refresh_token(self, token: str | None) -> str | None:
+        """The user a refresh token belongs to, or ``None``."""
+        if not token:
+            return None
+        with self._lock:
+            users = list(self._users.items())
+        for known, user in users:
+            if secrets.compare_digest(token.encode(), known.encode()):
+                return user
+        return None
+
+    def user_of(self, access_token: str | None) -> str | None:
+        """The user of a current access token, or ``None`` (missing, unknown or expired)."""
+        if not self.check_access_token(access_token):
+            return None
+        with self._lock:
+            return self._owners.get(access_token or "")
 
     @property
     def access_token_ttl(self) -> float:
@@ -53,19 +89,19 @@ class TokenManager:
         self._ttl = DEFAULT_ACCESS_TOKEN_TTL if value is None else float(value)
 
     def check_refresh_token(self, token: str | None) -> bool:
-        """Whether ``token`` is the refresh token."""
-        return token is not None and secrets.compare_digest(
-            token.encode(), self.refresh_token.encode()
-        )
+        """Whether ``token`` is a user's refresh token."""
+        return self.user_of_refresh_token(token) is not None
 
-    def issue_access_token(self) -> str:
-        """Issue a new access token valid for :attr:`access_token_ttl` seconds."""
+    def issue_access_token(self, user: str = PRIMARY_USER) -> str:
+        """Issue a new access token of ``user``, valid for :attr:`access_token_ttl` seconds."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._lock:
             # Forget expired tokens so that the table stays small.
             self._expiry = {t: e for t, e in self._expiry.items() if e > now}
+            self._owners = {t: u for t, u in self._owners.items() if t in self._expiry}
             self._expiry[token] = now + self._ttl
+            self._owners[token] = user
         return token
 
     def check_access_token(self, token: str | None) -> bool:

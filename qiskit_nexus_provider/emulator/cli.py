@@ -1,19 +1,25 @@
 """Command line of the emulator: ``qiskit-nexus emulator [options]``.
 
 :func:`add_arguments` declares the options on a parser (a sub-command's parser, typically) and
-:func:`run` runs the emulator with the parsed arguments until interrupted (Ctrl-C or SIGTERM).
+:func:`run` runs the emulator with the parsed arguments until interrupted (Ctrl-C or SIGTERM),
+after printing a banner with the lines a provider user and a qnexus user need to reach it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
+import os
+import shutil
 import signal
 import sqlite3
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = ["add_arguments", "run"]
@@ -46,6 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=_non_negative(int), default=0, help="port (0: any free)")
     parser.add_argument("--db", metavar="PATH", help="SQLite file keeping state across restarts")
     parser.add_argument("--token", metavar="T", help="refresh token to accept (default: random)")
+    parser.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="PEM certificate: serve HTTPS/WSS (qnexus's default wait_for needs it)",
+    )
+    parser.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
     faults = parser.add_argument_group("fault injection")
     faults.add_argument("--error-rate", type=_rate, default=0.0, help="fraction answered 500/503")
     faults.add_argument("--rate-limit-rate", type=_rate, default=0.0, help="fraction answered 429")
@@ -73,20 +85,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log requests and jobs")
 
 
-def _banner(emulator: Any, out: TextIO) -> None:
+def _banner(emulator: Any, out: TextIO, token_dir: Path | None = None) -> None:
+    """Print the URL, the token, and the exact lines a provider user and a qnexus user need.
+
+    No line touches the user's real Nexus credentials: the provider gets the token as an
+    argument or in ``QISKIT_NEXUS_TOKEN``; qnexus reads it from ``token_dir`` (a folder of the
+    emulator's own, ``NEXUS_TOKEN_PATH``) and, with ``NEXUS_STORE_TOKENS=false``, writes nothing,
+    so ``~/.qnx/auth`` is neither read nor overwritten.
+    """
     env = emulator.env()
+    address = [f"  export {key}={value}" for key, value in env.items() if "WEBSOCKETS" not in key]
+    # Over TLS: qnexus (httpx, websockets) trusts SSL_CERT_FILE, requests REQUESTS_CA_BUNDLE.
+    cert = getattr(emulator, "tls_cert", None)
+    trust = [f"  export SSL_CERT_FILE={cert} REQUESTS_CA_BUNDLE={cert}"] if cert else []
     lines = [
         f"Nexus emulator running at {emulator.url}",
         f"Refresh token: {emulator.token}",
         f"State: {emulator.db or 'in memory'}",
         "",
-        "Point qnexus at it with:",
-        *(f"  export {key}={value}" for key, value in env.items()),
-        "  python -c 'import qnexus as qnx; qnx.login_with_token(\"<token>\")'",
-        "",
-        "Press Ctrl-C to stop.",
+        "qiskit-nexus-provider, in Python:",
+        f'  provider = NexusProvider(token="{emulator.token}", url="{emulator.url}")',
+        "or in the shell (NexusProvider() and the qiskit-nexus commands then find the emulator):",
+        f"  export QISKIT_NEXUS_TOKEN={emulator.token}",
+        *address,
+        *trust,
     ]
+    if token_dir is not None:
+        lines += [
+            "",
+            "qnexus (your own ~/.qnx/auth is neither read nor written):",
+            *(f"  export {key}={value}" for key, value in env.items()),
+            *trust,
+            f"  export NEXUS_TOKEN_PATH={token_dir}",
+            "  export NEXUS_STORE_TOKENS=false",
+        ]
+    lines += ["", "Press Ctrl-C to stop."]
     print("\n".join(lines), file=out, flush=True)
+
+
+def _write_qnexus_token_dir(token: str) -> Path:
+    """A private folder holding the emulator's refresh token as qnexus's ``token.json``."""
+    directory = Path(tempfile.mkdtemp(prefix="qiskit-nexus-emulator-"))  # mode 0700
+    path = directory / "token.json"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump({"data": {"refresh_token": token, "delete_version_after": None}}, handle)
+    return directory
 
 
 def _tune_gc() -> None:
@@ -137,7 +181,13 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
             seed=args.seed,
         )
         emulator = NexusEmulator(
-            port=args.port, db=args.db, token=args.token, host=args.host, faults=faults
+            port=args.port,
+            db=args.db,
+            token=args.token,
+            host=args.host,
+            faults=faults,
+            tls_cert=getattr(args, "tls_cert", None),
+            tls_key=getattr(args, "tls_key", None),
         )
         emulator.start()
     except (ValueError, OSError, RuntimeError, sqlite3.Error) as exc:
@@ -145,18 +195,40 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 1
     _tune_gc()
     stop = threading.Event()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = _install_stop_handlers(stop)
+    token_dir: Path | None = None
     try:
-        _banner(emulator, out)
+        try:
+            token_dir = _write_qnexus_token_dir(emulator.token)
+        except OSError as exc:  # qnexus users lose a convenience, nobody else
+            print(f"warning: no token folder for qnexus: {exc}", file=sys.stderr)
+        _banner(emulator, out, token_dir)
         while not stop.wait(3600):
             pass
     except KeyboardInterrupt:
         pass
     finally:
         emulator.stop()
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        if token_dir is not None:
+            shutil.rmtree(token_dir, ignore_errors=True)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         print("Nexus emulator stopped.", file=out, flush=True)
     return 0
+
+
+def _install_stop_handlers(stop: threading.Event) -> dict[int, Any]:
+    """Make SIGINT (Ctrl-C) and SIGTERM set ``stop``; return the handlers they replace.
+
+    Installed explicitly, SIGINT included: a shell that starts a command in the background
+    (``qiskit-nexus emulator &`` in a script) sets SIGINT to *ignored*, and Python then never
+    turns it into :class:`KeyboardInterrupt`.  uvicorn, running on a background thread here,
+    installs no handlers of its own (it does so only on the main thread).  Off the main thread,
+    where signals cannot be handled, nothing is installed.
+    """
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, lambda *_: stop.set())
+    return previous

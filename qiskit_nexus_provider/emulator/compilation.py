@@ -12,7 +12,7 @@ import threading
 import warnings
 from typing import Any
 
-from qiskit_nexus_provider.emulator.conversion import CircuitError, gate_set_violations
+from qiskit_nexus_provider.emulator.conversion import CircuitError, target_violations
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget
 
 __all__ = ["compile_circuit"]
@@ -98,7 +98,7 @@ def compile_circuit(
     except Exception as exc:
         raise CircuitError(f"compilation failed: {exc}") from None
     compiled: dict[str, Any] = circuit.to_dict()
-    bad = gate_set_violations(compiled, target.device.gate_set)
+    bad = target_violations(compiled, target)
     if bad:
         raise CircuitError(
             f"cannot compile operation(s) {', '.join(bad)} for {target.device.device_name}"

@@ -36,6 +36,7 @@ __all__ = [
     "gate_set_violations",
     "hqc_cost",
     "prepare",
+    "target_violations",
     "validate_circuit_json",
 ]
 
@@ -280,17 +281,34 @@ def _op_types(content: dict[str, Any]) -> Iterator[str]:
         yield from _iter_op_types(command.get("op"))
 
 
+_ALWAYS_ALLOWED = frozenset({"Phase"})
+"""Operation types every device accepts: ``Phase`` is a global phase (conditional ones appear
+when pytket rebases conditional gates), which changes no outcome."""
+
+
+def target_violations(content: dict[str, Any], target: ExecutionTarget) -> list[str]:
+    """:func:`gate_set_violations` for ``target``'s gate set; simulators (Aer) also accept
+    pytket's classical operations (``ClExpr``, ``SetBits``...), which they run whatever their
+    gate set lists."""
+    bad = gate_set_violations(content, target.device.gate_set)
+    if not target.is_quantinuum:
+        from qiskit_nexus_provider.emulator.classical import CLASSICAL_TYPES
+
+        bad = [kind for kind in bad if kind not in CLASSICAL_TYPES]
+    return bad
+
+
 def gate_set_violations(content: dict[str, Any], gate_set: Sequence[str]) -> list[str]:
     """Operation types used by a circuit that are not in ``gate_set`` (conditionals look inside).
 
     Args:
         content: The circuit dictionary.
-        gate_set: Allowed pytket ``OpType`` names.
+        gate_set: Allowed pytket ``OpType`` names (``Phase`` is always allowed).
 
     Returns:
         Sorted offending type names (empty when the circuit is valid).
     """
-    allowed = set(gate_set)
+    allowed = set(gate_set) | _ALWAYS_ALLOWED
     return sorted({kind for kind in _op_types(content) if kind not in allowed})
 
 
@@ -372,9 +390,18 @@ class PreparedCircuit:
             Qiskit circuit is then only built on demand); ``None`` for circuits converted by
             pytket-qiskit.
         n_clbits: Number of classical bits of ``ops``.
+        readout_in_circuit: The device's readout errors are already part of the circuit.
     """
 
-    __slots__ = ("_circuit", "bits", "clbit_positions", "n_clbits", "n_qubits", "ops")
+    __slots__ = (
+        "_circuit",
+        "bits",
+        "clbit_positions",
+        "n_clbits",
+        "n_qubits",
+        "ops",
+        "readout_in_circuit",
+    )
 
     def __init__(
         self,
@@ -392,6 +419,7 @@ class PreparedCircuit:
         self.n_qubits = n_qubits
         self.ops = ops
         self.n_clbits = n_clbits
+        self.readout_in_circuit = False
 
     @property
     def circuit(self) -> QuantumCircuit | None:
@@ -531,6 +559,25 @@ class _Translator:
             self._cache.clear()
         self._cache[key] = gates
         return gates
+
+    def qiskit_gates(self, kind: Any, op: dict[str, Any], args: list[Any]) -> list[Any]:
+        """Qiskit gates of one quantum operation, with the qubit unit ids of each.
+
+        Raises:
+            _Unsupported: for operations the direct translator does not know.
+        """
+        gates: list[tuple[str, list[float]]]
+        if kind in self.fixed:
+            n_qubits, name = self.fixed[kind]
+            gates = [(name, [])]
+        elif kind == "NPhasedX":
+            gates = self._gate("PhasedX", op.get("params"))[1]
+            return [(_gate_object(n, p), [unit]) for n, p in gates for unit in args]
+        else:
+            n_qubits, gates = self._gate(kind, op.get("params"))
+        if len(args) != n_qubits:
+            raise CircuitError(f"{kind} applied to {len(args)} qubit(s)")
+        return [(_gate_object(name, params), args) for name, params in gates]
 
     def translate(self, content: dict[str, Any]) -> PreparedCircuit:
         return self.translate_with_types(content)[0]
@@ -687,14 +734,14 @@ def prepare(
             _check_n_qubits(circuit_n_qubits(content), target)
             return prepared
     if target.is_quantinuum or valid_check:
-        _check_gate_set(gate_set_violations(content, target.device.gate_set), target)
+        _check_gate_set(target_violations(content, target), target)
     n_qubits = circuit_n_qubits(content)
     _check_n_qubits(n_qubits, target)
     if target.syntax_check_only:
         bit_keys = sorted(_unit(b, "bit") for b in content.get("bits", []))
         _translate_or_fallback(content)  # full syntax check, including parameters
         return PreparedCircuit(None, [_unit_json(k) for k in bit_keys], [], n_qubits)
-    return _translate_or_fallback(content)
+    return _translate_or_fallback(content, target)
 
 
 def _check_gate_set(bad: list[str], target: ExecutionTarget) -> None:
@@ -715,9 +762,46 @@ def _check_n_qubits(n_qubits: int, target: ExecutionTarget) -> None:
         )
 
 
-def _translate_or_fallback(content: dict[str, Any]) -> PreparedCircuit:
+def _translate_or_fallback(
+    content: dict[str, Any], target: ExecutionTarget | None = None
+) -> PreparedCircuit:
     try:
         return _translator().translate(content)
     except _Unsupported as exc:
-        logger.debug("operation %s not translated directly; using pytket-qiskit", exc)
-        return _via_pytket(content)
+        logger.debug("operation %s not translated directly", exc)
+    from qiskit_nexus_provider.emulator.classical import is_dynamic
+
+    if is_dynamic(content):
+        try:
+            return _via_dynamic(content, target)
+        except _Unsupported as exc:
+            logger.debug("dynamic circuit with operation %s; using pytket-qiskit", exc)
+    return _via_pytket(content)
+
+
+def _via_dynamic(content: dict[str, Any], target: ExecutionTarget | None = None) -> PreparedCircuit:
+    """Conditional commands and classical operations, with pytket's meaning (see
+    :mod:`~qiskit_nexus_provider.emulator.classical`).
+
+    The readout errors of an emulated device are written into the circuit (qiskit-aer's
+    ``ReadoutError`` cannot be combined with ``store``); the circuit is then marked
+    ``readout_in_circuit`` so that the simulator's noise model leaves them out."""
+    from qiskit_nexus_provider.emulator.classical import dynamic_circuit
+
+    qubits_json, bits_json = content.get("qubits", []), content.get("bits", [])
+    if not isinstance(qubits_json, list) or not isinstance(bits_json, list):
+        raise CircuitError("circuit JSON 'qubits' and 'bits' must be lists")
+    qubit_keys = sorted(_unit(q, "qubit") for q in qubits_json)
+    bit_keys = sorted(_unit(b, "bit") for b in bits_json)
+    noise = target.noise if target is not None else None
+    readout = (noise.p_meas0, noise.p_meas1) if noise is not None else None
+    if readout is not None and not any(readout):
+        readout = None
+    qc = dynamic_circuit(
+        content, _translator().qiskit_gates, qubit_keys, bit_keys, readout_error=readout
+    )
+    prepared = PreparedCircuit(
+        qc, [_unit_json(k) for k in bit_keys], list(range(len(bit_keys))), len(qubit_keys)
+    )
+    prepared.readout_in_circuit = readout is not None
+    return prepared

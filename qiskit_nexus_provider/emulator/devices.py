@@ -1,11 +1,21 @@
 """The devices the emulator offers, and how a job's ``backend_config`` selects one.
 
-Two configuration types are understood, as in Nexus's ``quantinuum-schemas``:
+Every ``backend_config`` is parsed with quantinuum-schemas' ``BackendConfig`` union (the models
+qnexus builds), so an invalid one is refused (400) naming the field.  The catalogue:
 
-* ``QuantinuumConfig`` with ``device_name`` one of ``H1-1``, ``H1-1E``, ``H1-1SC``, ``H2-1``,
-  ``H2-1E``, ``H2-1LE``, ``H2-1SC``.  Hardware names (``H1-1``, ``H2-1``) behave like their
-  emulators here; ``...SC`` names are syntax checkers (validation and cost, all-zero outcomes).
-* ``AerConfig`` (device ``aer_simulator``, backend ``AerBackend``).
+* ``QuantinuumConfig`` devices ``H1-1``, ``H1-1E``, ``H1-1LE``, ``H1-1SC``, ``H2-1``, ``H2-1E``,
+  ``H2-1LE``, ``H2-1SC``, ``H2-2``, ``H2-2E``, ``H2-2LE``, ``H2-2SC``.  Hardware names behave like
+  their emulators here; ``...SC`` names are syntax checkers (validation and cost, all-zero
+  outcomes).
+* ``HeliosConfig`` systems ``Helios-1``, ``Helios-1E-lite`` (quantinuum-schemas'
+  ``KNOWN_NEXUS_HELIOS_EMULATORS``) and ``Helios-1SC``: listed with Quantinuum's devices
+  (``misc.system_family == "Helios"``, ``misc.program_formats == ["QIR"]``).  They run QIR
+  programs (``/api/qir/v1beta``; pytket circuits are refused): the QIR received is translated
+  and run on Aer without noise (:mod:`~qiskit_nexus_provider.emulator.qir_runner`);
+  ``Helios-1SC`` checks the program and predicts its cost, with all-zero outputs.
+* ``AerConfig`` (``aer_simulator``), ``QulacsConfig`` (``qulacs``, sampled with Aer's statevector
+  method), ``AerStateConfig`` (``aer_simulator_statevector``) and ``AerUnitaryConfig``
+  (``aer_simulator_unitary``); jobs of the last two are refused (no state or unitary results).
 
 Noise of the emulated H-series devices is a plain depolarizing model built from
 approximations of Quantinuum's published *typical* figures for H1/H2 (they vary per machine
@@ -22,11 +32,22 @@ as Pauli-fault probabilities like Quantinuum's emulator does.
 
 from __future__ import annotations
 
+import copy
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import TypeAdapter, ValidationError
+from quantinuum_schemas.models.backend_config import (
+    AerConfig,
+    BackendConfig,
+    BaseBackendConfig,
+    HeliosConfig,
+    QuantinuumConfig,
+    QulacsConfig,
+)
+from quantinuum_schemas.models.quantinuum_systems_noise import UserErrorParams
 
 from qiskit_nexus_provider.emulator.errors import ApiError
 
@@ -41,7 +62,6 @@ __all__ = [
     "NoiseParams",
     "available_devices",
     "backend_property",
-    "helios_devices",
     "resolve_target",
 ]
 
@@ -67,6 +87,10 @@ QUANTINUUM_GATE_SET: tuple[str, ...] = (
     "ClExpr",
 )
 """pytket ``OpType`` names an H-series device accepts (conditionals are checked by inner op)."""
+
+HELIOS_GATE_SET: tuple[str, ...] = ("Rz", "PhasedX", "ZZPhase", "Measure", "Reset", "Barrier")
+"""Native operations of Helios (pytket names) its listing reports; it runs QIR programs, whose
+classical control is QIR's (the adaptive profile), not pytket's classical operations."""
 
 AER_GATE_SET: tuple[str, ...] = (
     "Barrier",
@@ -166,6 +190,10 @@ class DeviceSpec:
         kind: ``"hardware"``, ``"emulator"``, ``"syntax_checker"`` or ``"simulator"``.
         is_local: Whether Nexus hosts it (reported as ``is_local``).
         noisy: Whether simulation adds H-series-like noise by default.
+        properties: Answers of ``backend_property`` (``supports_shots``...).
+        family: ``misc["system_family"]`` of Quantinuum systems (``H1``, ``H2``, ``Helios``).
+        listing_type: The ``backend`` filter value of ``available_devices`` that lists the
+            device (the issuer's config type: Helios systems are listed with Quantinuum's).
     """
 
     device_name: str
@@ -177,6 +205,8 @@ class DeviceSpec:
     is_local: bool
     noisy: bool
     properties: dict[str, bool] = field(default_factory=dict, hash=False, compare=False)
+    family: str | None = None
+    listing_type: str | None = None
 
     @property
     def snapshot_id(self) -> str:
@@ -198,25 +228,19 @@ class DeviceSpec:
             for i in range(self.n_qubits)
         ]
         misc: dict[str, Any] = {"emulator": True, "kind": self.kind}
-        if self.config_type == "QuantinuumConfig":
-            family = self.device_name.split("-")[0]
+        if self.family is not None:
+            base = self.device_name.removesuffix("-lite").rstrip("ELSC")
             misc.update(
                 {
-                    "system_family": family,
-                    "syntax_checker": f"{self.device_name.rstrip('ELSC')}SC",
+                    "system_family": self.family,
+                    "syntax_checker": f"{base}SC",
                     "max_n_shots": 10000,
                     "cl_reg_width": 32,
                 }
             )
-        if self.config_type == "HeliosConfig":  # issue 14
-            misc.update(
-                {
-                    "system_family": "Helios",
-                    "syntax_checker": f"{self.device_name.split('E')[0].rstrip('SC')}SC",
-                    "max_n_shots": 10000,
-                    "program_formats": ["QIR"],
-                }
-            )
+            if self.config_type == "HeliosConfig":
+                # QIR outputs: one 64-bit integer per classical register.
+                misc.update({"program_formats": ["QIR"], "cl_reg_width": 64})
         if noise is not None:
             misc["noise"] = {
                 "one_qubit_infidelity": _R1,
@@ -266,17 +290,49 @@ _AER_PROPERTIES = {
 BACKEND_PROPERTIES = tuple(_AER_PROPERTIES)
 
 
+_SIMULATOR_PROPERTIES = {**_AER_PROPERTIES, "supports_expectation": False}
+_STATE_PROPERTIES = {
+    **_SIMULATOR_PROPERTIES,
+    "supports_shots": False,
+    "supports_counts": False,
+    "supports_state": True,
+}
+_UNITARY_PROPERTIES = {**_STATE_PROPERTIES, "supports_state": False, "supports_unitary": True}
+_QULACS_PROPERTIES = {**_SIMULATOR_PROPERTIES, "supports_state": True}
+
+
 def _quantinuum(device_name: str, n_qubits: int, kind: str) -> DeviceSpec:
+    family = device_name.split("-")[0]
+    helios = family == "Helios"
     return DeviceSpec(
         device_name=device_name,
         backend_name="QuantinuumBackend",
-        config_type="QuantinuumConfig",
+        config_type="HeliosConfig" if helios else "QuantinuumConfig",
         n_qubits=n_qubits,
-        gate_set=QUANTINUUM_GATE_SET,
+        gate_set=HELIOS_GATE_SET if helios else QUANTINUUM_GATE_SET,
         kind=kind,
         is_local=False,
-        noisy=kind != "syntax_checker",
+        # Helios programs run on Aer without noise (qir_runner), and the listing says so.
+        noisy=kind != "syntax_checker" and not helios,
         properties=_QUANTINUUM_PROPERTIES,
+        family=family,
+        listing_type="QuantinuumConfig",
+    )
+
+
+def _simulator(
+    device_name: str, backend_name: str, config_type: str, properties: dict[str, bool]
+) -> DeviceSpec:
+    return DeviceSpec(
+        device_name=device_name,
+        backend_name=backend_name,
+        config_type=config_type,
+        n_qubits=40,
+        gate_set=AER_GATE_SET,
+        kind="simulator",
+        is_local=True,
+        noisy=False,
+        properties=properties,
     )
 
 
@@ -285,87 +341,32 @@ DEVICES: dict[str, DeviceSpec] = {
     for spec in (
         _quantinuum("H1-1", 20, "hardware"),
         _quantinuum("H1-1E", 20, "emulator"),
+        _quantinuum("H1-1LE", 20, "emulator"),
         _quantinuum("H1-1SC", 20, "syntax_checker"),
         _quantinuum("H2-1", 56, "hardware"),
         _quantinuum("H2-1E", 56, "emulator"),
         _quantinuum("H2-1LE", 56, "emulator"),
         _quantinuum("H2-1SC", 56, "syntax_checker"),
-        DeviceSpec(
-            device_name="aer_simulator",
-            backend_name="AerBackend",
-            config_type="AerConfig",
-            n_qubits=40,
-            gate_set=AER_GATE_SET,
-            kind="simulator",
-            is_local=True,
-            noisy=False,
-            properties=_AER_PROPERTIES,
+        _quantinuum("H2-2", 56, "hardware"),
+        _quantinuum("H2-2E", 56, "emulator"),
+        _quantinuum("H2-2LE", 56, "emulator"),
+        _quantinuum("H2-2SC", 56, "syntax_checker"),
+        # Helios, as quantinuum-schemas names it: the system, its emulator
+        # (KNOWN_NEXUS_HELIOS_EMULATORS) and its syntax checker; they run QIR programs.
+        _quantinuum("Helios-1", 98, "hardware"),
+        _quantinuum("Helios-1E-lite", 98, "emulator"),
+        _quantinuum("Helios-1SC", 98, "syntax_checker"),
+        _simulator("aer_simulator", "AerBackend", "AerConfig", _AER_PROPERTIES),
+        _simulator(
+            "aer_simulator_statevector", "AerStateBackend", "AerStateConfig", _STATE_PROPERTIES
         ),
+        _simulator(
+            "aer_simulator_unitary", "AerUnitaryBackend", "AerUnitaryConfig", _UNITARY_PROPERTIES
+        ),
+        _simulator("qulacs", "QulacsBackend", "QulacsConfig", _QULACS_PROPERTIES),
     )
 }
 """Every device of the emulator, by ``device_name``."""
-
-
-# -- Helios (issue 14): QIR programs, HeliosConfig --------------------------------------------
-
-HELIOS_GATE_SET: tuple[str, ...] = ("Rz", "PhasedX", "ZZPhase", "Measure", "Reset", "Barrier")
-"""Native operations of Helios (pytket names), as its listing reports them."""
-
-HELIOS_N_QUBITS = 98
-"""Qubits of Helios-1 (Quantinuum's published figure)."""
-
-
-def helios_devices() -> list[DeviceSpec]:
-    """The Helios entries of the catalogue: the QPU, its emulators and its syntax checker.
-
-    ``Helios-1E-lite`` is quantinuum-schemas' ``KNOWN_NEXUS_HELIOS_EMULATORS`` entry;
-    ``Helios-1E`` is Quantinuum's full emulator of Helios-1.  They run the QIR they receive on
-    Aer without noise (see :mod:`~qiskit_nexus_provider.emulator.qir_program`); ``Helios-1SC``
-    checks the program and predicts its cost, with all-zero outcomes.
-    """
-    return [
-        DeviceSpec(
-            device_name=name,
-            backend_name="QuantinuumBackend",
-            config_type="HeliosConfig",
-            n_qubits=HELIOS_N_QUBITS,
-            gate_set=HELIOS_GATE_SET,
-            kind=kind,
-            is_local=False,
-            noisy=False,
-            properties=_QUANTINUUM_PROPERTIES,
-        )
-        for name, kind in (
-            ("Helios-1", "hardware"),
-            ("Helios-1E", "emulator"),
-            ("Helios-1E-lite", "emulator"),
-            ("Helios-1SC", "syntax_checker"),
-        )
-    ]
-
-
-DEVICES.update({spec.device_name: spec for spec in helios_devices()})
-
-
-def _resolve_helios(config: dict[str, Any]) -> ExecutionTarget:
-    """The target of a ``HeliosConfig`` (validated with quantinuum-schemas' own model)."""
-    import warnings
-
-    from quantinuum_schemas.models.backend_config import HeliosConfig
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        hconf = HeliosConfig.model_validate(config)
-    spec = DEVICES.get(hconf.system_name)
-    if spec is None or spec.config_type != "HeliosConfig":
-        names = ", ".join(n for n, d in DEVICES.items() if d.config_type == "HeliosConfig")
-        raise ApiError(
-            400, f"unknown Helios system {hconf.system_name!r}; the emulator offers {names}"
-        )
-    max_qubits = spec.n_qubits
-    if spec.kind != "syntax_checker":
-        max_qubits = min(max_qubits, MAX_SIMULATED_QUBITS)
-    return ExecutionTarget(device=spec, config=dict(config), noise=None, max_qubits=max_qubits)
 
 
 def available_devices(
@@ -382,11 +383,12 @@ def available_devices(
     """
     groups: dict[tuple[str, bool], list[dict[str, Any]]] = {}
     for spec in DEVICES.values():
-        if backend_types and spec.config_type not in backend_types:
+        listed_as = spec.listing_type or spec.config_type
+        if backend_types and listed_as not in backend_types:
             continue
         if is_local is not None and spec.is_local != is_local:
             continue
-        groups.setdefault((spec.config_type, spec.is_local), []).append(spec.backend_info())
+        groups.setdefault((listed_as, spec.is_local), []).append(spec.backend_info())
     return [
         {"is_local": local, "backend_name": config_type, "backend_info_list": infos}
         for (config_type, local), infos in groups.items()
@@ -397,33 +399,18 @@ def available_devices(
 # backend_config → execution target
 
 
-class _ErrorParams(BaseModel):
-    model_config = ConfigDict(extra="allow")
+UNSUPPORTED_CONFIGS: dict[str, str] = {
+    "AerStateConfig": (
+        "{device} returns state vectors, which the emulator does not produce; use AerConfig"
+    ),
+    "AerUnitaryConfig": (
+        "{device} returns unitaries, which the emulator does not produce; use AerConfig"
+    ),
+}
+"""Configurations of listed devices whose jobs the emulator refuses (400), and why."""
 
-    p1: float | None = Field(default=None, ge=0, le=1)
-    p2: float | None = Field(default=None, ge=0, le=1)
-    p_meas: float | tuple[float, float] | None = None
-    scale: float | None = Field(default=None, ge=0)
-
-
-class _QuantinuumConfig(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    device_name: str
-    simulator: str | None = None
-    noisy_simulation: bool | None = None
-    error_params: _ErrorParams | None = None
-    target_2qb_gate: str | None = None
-
-
-class _AerConfig(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    simulation_method: str = "automatic"
-    n_qubits: int = Field(default=40, gt=0)
-    seed: int | None = Field(default=None, ge=0, lt=2**63)
-    noise_model: dict[str, Any] | None = None
-    crosstalk_params: dict[str, Any] | None = None
+BACKEND_CONFIG: TypeAdapter[Any] = TypeAdapter(BackendConfig)
+"""quantinuum-schemas' discriminated union of backend configs (the one qnexus uses)."""
 
 
 @dataclass(frozen=True)
@@ -460,26 +447,46 @@ class ExecutionTarget:
 
     @property
     def is_helios(self) -> bool:
-        """Whether the target is a Helios system (it runs QIR programs; issue 14)."""
+        """Whether the target is a Helios system (it runs QIR programs, not pytket circuits)."""
         return self.device.config_type == "HeliosConfig"
 
 
 def _validation_message(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
-        loc = ".".join(str(x) for x in err["loc"]) or "backend_config"
-        parts.append(f"{loc}: {err['msg']}")
+        loc = [str(x) for x in err["loc"]]
+        if loc and loc[0].endswith("Config"):  # the union's tag, not a field
+            loc = loc[1:]
+        parts.append(f"backend_config{''.join('.' + p for p in loc)}: {err['msg']}")
     return "; ".join(parts)
 
 
-def _noise_from_params(params: _ErrorParams | None) -> NoiseParams:
+def parse_backend_config(config: Any) -> BaseBackendConfig:
+    """Parse a ``backend_config`` with quantinuum-schemas' discriminated union.
+
+    Raises:
+        ApiError: 400 naming each invalid field (deprecation warnings are silenced).
+    """
+    if not isinstance(config, dict):
+        raise ApiError(400, "backend_config must be a JSON object")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # deepcopy: validators of the library fill defaults into the dictionary given.
+            parsed: BaseBackendConfig = BACKEND_CONFIG.validate_python(copy.deepcopy(config))
+    except ValidationError as exc:
+        raise ApiError(400, f"invalid {config.get('type')}: {_validation_message(exc)}") from None
+    return parsed
+
+
+def _noise_from_params(params: UserErrorParams | None) -> NoiseParams:
     base = NoiseParams()
     if params is None:
         return base
     depol_1q = base.depol_1q if params.p1 is None else params.p1 * 4 / 3
     depol_2q = base.depol_2q if params.p2 is None else params.p2 * 16 / 15
     p0, p1 = base.p_meas0, base.p_meas1
-    if isinstance(params.p_meas, tuple):
+    if isinstance(params.p_meas, (tuple, list)):
         p0, p1 = params.p_meas
     elif params.p_meas is not None:
         p0 = p1 = params.p_meas
@@ -490,8 +497,23 @@ def _noise_from_params(params: _ErrorParams | None) -> NoiseParams:
     return NoiseParams(*values)
 
 
+def _device_for(config_type: str, name: str) -> DeviceSpec:
+    spec = DEVICES.get(name)
+    if spec is None or spec.config_type != config_type:
+        names = ", ".join(n for n, d in DEVICES.items() if d.config_type == config_type)
+        raise ApiError(400, f"unknown {config_type} device {name!r}; the emulator offers {names}")
+    return spec
+
+
+def _only_device(config_type: str) -> DeviceSpec:
+    return next(d for d in DEVICES.values() if d.config_type == config_type)
+
+
 def resolve_target(config: dict[str, Any]) -> ExecutionTarget:
     """Resolve a job's ``backend_config`` to an :class:`ExecutionTarget`.
+
+    The configuration is parsed with quantinuum-schemas' ``BackendConfig`` union first (the
+    library qnexus builds configs with), so an invalid one is refused naming the field.
 
     Args:
         config: The ``backend_config`` dictionary (with its ``type`` discriminator).
@@ -500,69 +522,81 @@ def resolve_target(config: dict[str, Any]) -> ExecutionTarget:
         The execution target.
 
     Raises:
-        ApiError: 400 for an unknown or unsupported configuration type, an unknown device or an
-            invalid field.
+        ApiError: 400 for an invalid configuration, an unknown device, or a configuration the
+            emulator does not run (see :data:`UNSUPPORTED_CONFIGS`).
     """
-    if not isinstance(config, dict):
-        raise ApiError(400, "backend_config must be a JSON object")
-    config_type = config.get("type")
-    try:
-        if config_type == "HeliosConfig":  # issue 14
-            return _resolve_helios(config)
-        if config_type == "QuantinuumConfig":
-            qconf = _QuantinuumConfig.model_validate(config)
-            spec = DEVICES.get(qconf.device_name)
-            if spec is None or spec.config_type != "QuantinuumConfig":
-                names = ", ".join(n for n, d in DEVICES.items() if d.config_type == config_type)
-                raise ApiError(
-                    400,
-                    f"unknown Quantinuum device {qconf.device_name!r}; the emulator offers {names}",
-                )
-            simulator = qconf.simulator or "state-vector"
-            if simulator not in _QUANTINUUM_SIMULATORS:
-                raise ApiError(
-                    400,
-                    f"backend_config.simulator {simulator!r} is not supported; "
-                    f"use one of {sorted(_QUANTINUUM_SIMULATORS)}",
-                )
-            noisy = spec.noisy if qconf.noisy_simulation is None else qconf.noisy_simulation
-            max_qubits = spec.n_qubits
-            if spec.kind != "syntax_checker":
-                max_qubits = min(max_qubits, MAX_SIMULATED_QUBITS)
-            return ExecutionTarget(
-                device=spec,
-                config=dict(config),
-                method=_QUANTINUUM_SIMULATORS[simulator],
-                noise=_noise_from_params(qconf.error_params) if noisy else None,
-                max_qubits=max_qubits,
+    parsed = parse_backend_config(config)
+    if isinstance(parsed, QuantinuumConfig):
+        spec = _device_for("QuantinuumConfig", parsed.device_name)
+        simulator = parsed.simulator or "state-vector"
+        if simulator not in _QUANTINUUM_SIMULATORS:
+            raise ApiError(
+                400,
+                f"backend_config.simulator {simulator!r} is not supported; "
+                f"use one of {sorted(_QUANTINUUM_SIMULATORS)}",
             )
-        if config_type == "AerConfig":
-            aconf = _AerConfig.model_validate(config)
-            if aconf.simulation_method not in _AER_METHODS:
-                raise ApiError(
-                    400,
-                    f"backend_config.simulation_method {aconf.simulation_method!r} is not "
-                    f"supported; use one of {sorted(_AER_METHODS)}",
-                )
-            if aconf.crosstalk_params is not None:
-                raise ApiError(400, "backend_config.crosstalk_params is not supported")
-            spec = DEVICES["aer_simulator"]
-            return ExecutionTarget(
-                device=spec,
-                config=dict(config),
-                method=aconf.simulation_method,
-                aer_noise_model=aconf.noise_model,
-                seed=aconf.seed,
-                max_qubits=min(aconf.n_qubits, MAX_SIMULATED_QUBITS),
+        noisy = spec.noisy if parsed.noisy_simulation is None else parsed.noisy_simulation
+        max_qubits = spec.n_qubits
+        if spec.kind != "syntax_checker":
+            max_qubits = min(max_qubits, MAX_SIMULATED_QUBITS)
+        return ExecutionTarget(
+            device=spec,
+            config=dict(config),
+            method=_QUANTINUUM_SIMULATORS[simulator],
+            noise=_noise_from_params(parsed.error_params) if noisy else None,
+            max_qubits=max_qubits,
+        )
+    if isinstance(parsed, AerConfig):
+        if parsed.simulation_method not in _AER_METHODS:
+            raise ApiError(
+                400,
+                f"backend_config.simulation_method {parsed.simulation_method!r} is not "
+                f"supported; use one of {sorted(_AER_METHODS)}",
             )
-    except ValidationError as exc:
-        raise ApiError(400, f"invalid {config_type}: {_validation_message(exc)}") from exc
-    supported = sorted({d.config_type for d in DEVICES.values()})
+        if parsed.crosstalk_params is not None:
+            raise ApiError(400, "backend_config.crosstalk_params is not supported")
+        if parsed.seed is not None and not 0 <= parsed.seed < 2**63:
+            raise ApiError(400, "backend_config.seed must be in [0, 2**63)")
+        return ExecutionTarget(
+            device=_only_device("AerConfig"),
+            config=dict(config),
+            method=parsed.simulation_method,
+            # The submitted dictionary: qiskit-aer reads it (the model only validated it).
+            aer_noise_model=config.get("noise_model"),
+            seed=parsed.seed,
+            max_qubits=min(parsed.n_qubits, MAX_SIMULATED_QUBITS),
+        )
+    if isinstance(parsed, HeliosConfig):
+        return _resolve_helios(config, parsed)
+    if isinstance(parsed, QulacsConfig):
+        if parsed.seed is not None and not 0 <= parsed.seed < 2**63:
+            raise ApiError(400, "backend_config.seed must be in [0, 2**63)")
+        # Qulacs samples its state vector; Aer's statevector method gives the same counts law.
+        return ExecutionTarget(
+            device=_only_device("QulacsConfig"),
+            config=dict(config),
+            method="statevector",
+            seed=parsed.seed,
+        )
+    device = select_device(parsed)
+    reason = UNSUPPORTED_CONFIGS.get(type(parsed).__name__)
+    if reason is not None:
+        raise ApiError(400, reason.format(device=device.device_name))
+    supported = sorted({d.config_type for d in DEVICES.values()} - set(UNSUPPORTED_CONFIGS))
     raise ApiError(
         400,
-        f"backend_config type {config_type!r} is not supported by the emulator; "
+        f"backend_config type {type(parsed).__name__!r} is not supported by the emulator; "
         f"use one of {supported}",
     )
+
+
+def _resolve_helios(config: dict[str, Any], parsed: HeliosConfig) -> ExecutionTarget:
+    """The target of a ``HeliosConfig``: its system runs QIR programs without noise."""
+    spec = _device_for("HeliosConfig", parsed.system_name)
+    max_qubits = spec.n_qubits
+    if spec.kind != "syntax_checker":
+        max_qubits = min(max_qubits, MAX_SIMULATED_QUBITS)
+    return ExecutionTarget(device=spec, config=dict(config), noise=None, max_qubits=max_qubits)
 
 
 def backend_property(config: dict[str, Any], name: str) -> bool:
@@ -578,7 +612,29 @@ def backend_property(config: dict[str, Any], name: str) -> bool:
     Raises:
         ApiError: 400 for an unknown configuration, device or property.
     """
-    target = resolve_target(config)
-    if name not in target.device.properties:
+    device = select_device(parse_backend_config(config))
+    if name not in device.properties:
         raise ApiError(400, f"unknown backend property {name!r}; use one of {BACKEND_PROPERTIES}")
-    return target.device.properties[name]
+    return device.properties[name]
+
+
+def select_device(parsed: BaseBackendConfig) -> DeviceSpec:
+    """The catalogue's device a parsed configuration selects (whether or not jobs run on it).
+
+    Raises:
+        ApiError: 400 for an unknown device or a configuration type without devices.
+    """
+    if isinstance(parsed, QuantinuumConfig):
+        return _device_for("QuantinuumConfig", parsed.device_name)
+    if isinstance(parsed, HeliosConfig):
+        return _device_for("HeliosConfig", parsed.system_name)
+    config_type = type(parsed).__name__
+    found = [d for d in DEVICES.values() if d.config_type == config_type]
+    if not found:
+        supported = sorted({d.config_type for d in DEVICES.values()})
+        raise ApiError(
+            400,
+            f"backend_config type {config_type!r} selects no device of the emulator; "
+            f"use one of {supported}",
+        )
+    return found[0]

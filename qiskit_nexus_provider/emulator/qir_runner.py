@@ -2,7 +2,9 @@
 
 Rules enforced at submission (as the real service does, ``nexus_api.md`` §9): a Helios job
 runs QIR programs only (a pytket circuit id is refused), only as an execute job, and every item
-on the QPU (``Helios-1``) needs its ``max_cost``.  Emulators and the syntax checker accept items
+on the QPU (``Helios-1``) needs its ``max_cost``.  The rules of every job apply too
+(``routes/jobs.py``): at most 300 items, defined properties, the user's own project and programs
+(403 otherwise), 10000 shots per item.  Emulators and the syntax checker accept items
 without one.
 
 Execution: each item's stored QIR is decoded from base64, translated and run
@@ -16,6 +18,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 
+from qiskit_nexus_provider.emulator.access import missing, require_project_of
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.qir_program import QirError, output_text, run_program, translate
@@ -37,26 +40,36 @@ the prediction assumes every branch is taken); straight-line programs get 1.0.""
 
 
 def check_helios_job(
-    store: Store, items: Sequence[JobItemSpec], target: ExecutionTarget, execute: bool
+    store: Store, user: str, items: Sequence[JobItemSpec], target: ExecutionTarget, execute: bool
 ) -> dict[str, CircuitRow]:
-    """The QIR programs of a Helios job, after checking its items (400/404 otherwise)."""
+    """The QIR programs of a Helios job, after checking its items.
+
+    Raises:
+        ApiError: 400 for a compile job, a pytket circuit among the programs, or a QPU item
+            without ``max_cost``; 403 for another user's program; 404 (410 if deleted) for an
+            unknown one.
+    """
+    device = target.device.device_name
     if not execute:
-        raise ApiError(
-            400, f"{target.device.device_name} runs QIR programs; they are not compiled by Nexus"
-        )
+        raise ApiError(400, f"{device} runs QIR programs; they are not compiled by Nexus")
     programs = store.get_qirs([item.program_id for item in items])
     for index, item in enumerate(items):
-        if item.program_id not in programs:
-            raise ApiError(
-                404,
-                f"items[{index}]: QIR program {item.program_id} not found "
-                f"({target.device.device_name} runs QIR programs, not pytket circuits)",
-            )
+        program = programs.get(item.program_id)
+        if program is None:
+            if store.get_circuit(item.program_id, with_content=False) is not None:
+                raise ApiError(
+                    400,
+                    f"items[{index}]: {item.program_id} is a pytket circuit; {device} is a "
+                    "Helios system, which runs QIR or HUGR programs (upload it to "
+                    "/api/qir/v1beta)",
+                )
+            raise missing(store, f"items[{index}]: QIR program", item.program_id)
+        require_project_of(store, user, "QIR program", item.program_id, program.project_id)
         if target.device.kind == "hardware" and item.max_cost is None:
             raise ApiError(
                 400,
-                f"items[{index}]: max_cost is required on {target.device.device_name}; "
-                f"the syntax checker {target.device.device_name}SC predicts it",
+                f"items[{index}]: max_cost is required on {device}; the syntax checker "
+                f"{device}SC predicts it",
             )
     return programs
 
@@ -89,7 +102,10 @@ def execute_qir_chunk(
             cost = program.hqc_cost(shots)
             max_cost = item.spec.get("max_cost")
             if max_cost is not None and cost > float(max_cost):
-                raise QirError(f"predicted cost {cost} HQC exceeds max_cost {max_cost}")
+                raise QirError(
+                    f"predicted cost {cost:.2f} HQC exceeds the item's max_cost "
+                    f"{float(max_cost):g} HQC"
+                )
             if target.syntax_check_only:
                 text = output_text(program, None, shots)
             else:

@@ -138,6 +138,8 @@ class ListQuery:
     sort: list[str] = field(default_factory=lambda: ["-timestamps.created"])
     page_number: int = 0
     page_size: int = DEFAULT_PAGE_SIZE
+    owner: str | None = None
+    """Only resources of this user's projects (set from the access token)."""
 
     def __post_init__(self) -> None:
         for key in self.sort:

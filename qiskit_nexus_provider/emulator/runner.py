@@ -77,7 +77,7 @@ def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
         if status == "CANCELLING":
             break
         chunk = items[start : start + CHUNK_SIZE]
-        if target.is_helios:  # issue 14: QIR programs
+        if target.is_helios:  # QIR programs (qir_runner.py)
             outcomes = execute_qir_chunk(store, job, target, chunk)
         elif job.job_type == "compile":
             outcomes = _compile_chunk(store, job, target, chunk)
@@ -121,6 +121,16 @@ def _execute_chunk(
             continue
         prepared, content = entry
         cost = hqc_cost(content, shots) if content is not None else 0.0
+        max_cost = item.spec.get("max_cost")
+        if max_cost is not None and cost > float(max_cost):
+            # Nexus runs no item whose predicted cost exceeds its max_cost (qnexus 0.51 sends
+            # max_cost per item); the item fails and the others run.
+            outcomes[item.item_id] = _error(
+                item.item_id,
+                status,
+                f"cost {cost:.2f} HQC exceeds the item's max_cost {float(max_cost):g} HQC",
+            )
+            continue
         to_run.append((item, prepared, cost))
     runs = run_batch(
         target,

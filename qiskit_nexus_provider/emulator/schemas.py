@@ -19,6 +19,7 @@ __all__ = [
     "JobCreateBody",
     "ProjectCreateBody",
     "ProjectPatchBody",
+    "PropertyDefinitionCreateBody",
     "RetryBody",
 ]
 
@@ -80,6 +81,26 @@ class ProjectPatchBody(_Lenient):
     data: _ProjectPatchData
 
 
+class _PropertyDefinitionAttributes(_Lenient):
+    name: NameStr
+    description: str | None = None
+    property_type: Literal["string", "bool", "int", "float"]
+    required: bool = False
+    color: str = Field(default="#888888", max_length=64)
+
+
+class _PropertyDefinitionData(_Lenient):
+    attributes: _PropertyDefinitionAttributes
+    relationships: _ProjectRelationships
+    type: Literal["property"] = "property"
+
+
+class PropertyDefinitionCreateBody(_Lenient):
+    """Body of ``POST /api/property_definitions/v1beta2`` (qnexus ``projects.add_property``)."""
+
+    data: _PropertyDefinitionData
+
+
 class _CircuitCreateData(_Lenient):
     attributes: dict[str, Any]
     relationships: _ProjectRelationships
@@ -115,7 +136,7 @@ class JobItemSpec(_Lenient):
 
     program_id: str = Field(min_length=1, max_length=200)
     n_shots: int | None = Field(default=None, ge=1)
-    max_cost: float | None = None
+    max_cost: float | None = Field(default=None, ge=0)
     n_qubits: int | None = Field(default=None, ge=1)
 
 

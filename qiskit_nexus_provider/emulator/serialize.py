@@ -15,6 +15,7 @@ from qiskit_nexus_provider.emulator.store import (
     ItemRow,
     JobRow,
     ProjectRow,
+    PropertyDefinitionRow,
     ResultRow,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "item_dict",
     "job_resource",
     "project_resource",
+    "property_definition_resource",
     "result_document",
 ]
 
@@ -51,6 +53,26 @@ def project_resource(project: ProjectRow) -> dict[str, Any]:
     attributes["contents_modified"] = project.contents_modified
     attributes["archived"] = project.archived
     return {"id": project.id, "type": "project", "attributes": attributes, "relationships": {}}
+
+
+def property_definition_resource(definition: PropertyDefinitionRow) -> dict[str, Any]:
+    """A property definition resource, as ``qnexus.projects.get_properties`` reads it."""
+    attributes = _annotations(
+        definition.name, definition.description, {}, definition.created, definition.modified
+    )
+    attributes.update(
+        {
+            "property_type": definition.property_type,
+            "required": definition.required,
+            "color": definition.color,
+        }
+    )
+    return {
+        "id": definition.id,
+        "type": "property",
+        "attributes": attributes,
+        "relationships": {"project": _ref(definition.project_id, "project")},
+    }
 
 
 def included_projects(projects: dict[str, ProjectRow], ids: Iterable[str]) -> list[dict[str, Any]]:

@@ -56,6 +56,10 @@ class NexusEmulator:
         token: Refresh token clients must present; a random one when ``None``.
         host: Interface to bind.
         faults: Initial fault settings (:class:`FaultConfig` or a dictionary of its fields).
+        tls_cert: PEM certificate file: serve HTTPS and WSS (needs ``tls_key``).  qnexus's
+            default ``wait_for`` uses the status websocket over TLS; trust the certificate with
+            ``SSL_CERT_FILE`` (or set ``NEXUS_HTTPX_VERIFY=false``).
+        tls_key: PEM private key file of ``tls_cert``.
     """
 
     def __init__(
@@ -66,7 +70,12 @@ class NexusEmulator:
         *,
         host: str = "127.0.0.1",
         faults: FaultConfig | Mapping[str, Any] | None = None,
+        tls_cert: str | Path | None = None,
+        tls_key: str | Path | None = None,
     ) -> None:
+        if (tls_cert is None) != (tls_key is None):
+            raise ValueError("tls_cert and tls_key go together: give both or neither")
+        self._tls = None if tls_cert is None else (str(tls_cert), str(tls_key))
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -112,7 +121,9 @@ class NexusEmulator:
             # httptools (uvicorn[standard]) parses requests several times faster than h11;
             # uvicorn falls back to h11 when it is not installed.
             http="auto",
-            ws="none",
+            ws="websockets-sansio",  # the job status stream (qnexus's default wait_for)
+            ssl_certfile=None if self._tls is None else self._tls[0],
+            ssl_keyfile=None if self._tls is None else self._tls[1],
             lifespan="off",
             log_config=None,
             access_log=False,
@@ -185,9 +196,14 @@ class NexusEmulator:
 
     @property
     def url(self) -> str:
-        """Base URL, such as ``http://127.0.0.1:8765``."""
+        """Base URL, such as ``http://127.0.0.1:8765`` (``https://`` when serving TLS)."""
         host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}"
+        return f"{'https' if self._tls else 'http'}://{host}:{self.port}"
+
+    @property
+    def tls_cert(self) -> str | None:
+        """The PEM certificate served (clients trust it with ``SSL_CERT_FILE``), or ``None``."""
+        return None if self._tls is None else self._tls[0]
 
     @property
     def token(self) -> str:
@@ -202,8 +218,8 @@ class NexusEmulator:
     def env(self) -> dict[str, str]:
         """Environment variables pointing ``qnexus`` at this emulator."""
         return {
-            "NEXUS_PROTOCOL": "http",
-            "NEXUS_WEBSOCKETS_PROTOCOL": "ws",
+            "NEXUS_PROTOCOL": "https" if self._tls else "http",
+            "NEXUS_WEBSOCKETS_PROTOCOL": "wss" if self._tls else "ws",
             "NEXUS_DOMAIN": self._host,
             "NEXUS_PORT": str(self.port),
         }
@@ -250,6 +266,26 @@ class NexusEmulator:
         """Invalidate every access token issued so far, as if they had expired."""
         self._ctx.tokens.expire_access_tokens()
 
+    def add_user(self, token: str | None = None) -> str:
+        """Add a second (third...) user; it and :attr:`token`'s user cannot read each other's
+        projects, circuits, jobs or results (403).  Users live in memory, like access tokens.
+
+        Args:
+            token: The new user's refresh token; a random one when ``None``.
+
+        Returns:
+            The new user's refresh token.
+        """
+        return self._ctx.tokens.add_user(token)[1]
+
+    def purge_results(self, job_id: str) -> int:
+        """Purge a job's results, as Nexus purges old data: reading them then answers 410.
+
+        Returns:
+            The number of results purged.
+        """
+        return self._ctx.store.purge_results(job_id)
+
     # ------------------------------------------------------------------------------------------
     # worker control and introspection
 
@@ -283,6 +319,24 @@ class NexusEmulator:
         """Number of jobs stored."""
         return self._ctx.store.count_jobs()
 
+    def circuit_count(self) -> int:
+        """Number of circuits stored."""
+        return self._ctx.store.count_circuits()
+
+    def property_definitions(self) -> list[dict[str, Any]]:
+        """Every property definition, oldest first: ``project_id``, ``name``, ``property_type``,
+        ``required``, ``description``."""
+        return [
+            {
+                "project_id": d.project_id,
+                "name": d.name,
+                "property_type": d.property_type,
+                "required": d.required,
+                "description": d.description,
+            }
+            for d in self._ctx.store.all_property_definitions()
+        ]
+
     def jobs(self) -> list[dict[str, Any]]:
         """Every job, oldest first: ``id``, ``name``, ``job_type``, ``status``, ``properties``..."""
         return [
@@ -295,6 +349,7 @@ class NexusEmulator:
                 "properties": job.properties,
                 "project_id": job.project_id,
                 "created": job.created,
+                "n_items": len(self._ctx.store.get_items(job.id)),
             }
             for job in self._ctx.store.all_jobs()
         ]

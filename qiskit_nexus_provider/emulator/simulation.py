@@ -73,8 +73,12 @@ def _gate_names(circuits: Sequence[QuantumCircuit]) -> tuple[set[str], set[str]]
 
 
 def _raw_gate_names(circuits: Sequence[QuantumCircuit]) -> tuple[set[str], set[str]]:
+    from qiskit_nexus_provider.emulator.classical import READOUT_REGISTER
+
     names_1q: set[str] = set()
     names_2q: set[str] = set()
+    # The readout-error ancilla of dynamic circuits is not a device qubit: no gate noise.
+    ancillas = {q for qc in circuits for r in qc.qregs if r.name == READOUT_REGISTER for q in r}
     stack = list(circuits)
     while stack:
         qc = stack.pop()
@@ -84,7 +88,7 @@ def _raw_gate_names(circuits: Sequence[QuantumCircuit]) -> tuple[set[str], set[s
             if blocks:
                 stack.extend(blocks)
                 continue
-            if op.name in _NON_GATES:
+            if op.name in _NON_GATES or (ancillas and set(instruction.qubits) <= ancillas):
                 continue
             if op.num_qubits == 1 and op.name not in _VIRTUAL_1Q:
                 names_1q.add(op.name)
@@ -98,7 +102,9 @@ def _noise_model(noise: NoiseParams, circuits: Sequence[QuantumCircuit]) -> Any:
     return _noise_model_for(noise, *_gate_names(circuits))
 
 
-def _noise_model_for(noise: NoiseParams, names_1q: set[str], names_2q: set[str]) -> Any:
+def _noise_model_for(
+    noise: NoiseParams, names_1q: set[str], names_2q: set[str], readout: bool = True
+) -> Any:
     from qiskit_aer.noise import NoiseModel, ReadoutError, depolarizing_error
 
     model = NoiseModel()
@@ -106,7 +112,7 @@ def _noise_model_for(noise: NoiseParams, names_1q: set[str], names_2q: set[str])
         model.add_all_qubit_quantum_error(depolarizing_error(noise.depol_1q, 1), sorted(names_1q))
     if names_2q and noise.depol_2q > 0:
         model.add_all_qubit_quantum_error(depolarizing_error(noise.depol_2q, 2), sorted(names_2q))
-    if noise.p_meas0 > 0 or noise.p_meas1 > 0:
+    if readout and (noise.p_meas0 > 0 or noise.p_meas1 > 0):
         model.add_all_qubit_readout_error(
             ReadoutError([[1 - noise.p_meas0, noise.p_meas0], [noise.p_meas1, 1 - noise.p_meas1]])
         )
@@ -114,7 +120,11 @@ def _noise_model_for(noise: NoiseParams, names_1q: set[str], names_2q: set[str])
 
 
 def _simulator_for(
-    target: ExecutionTarget, width: int, names_1q: set[str], names_2q: set[str]
+    target: ExecutionTarget,
+    width: int,
+    names_1q: set[str],
+    names_2q: set[str],
+    readout: bool = True,
 ) -> Any:
     from qiskit_aer import AerSimulator
 
@@ -133,7 +143,7 @@ def _simulator_for(
         # (and collapses when the machine is busy); one thread is much faster here.
         options["max_parallel_threads"] = 1
     if target.noise is not None:
-        options["noise_model"] = _noise_model_for(target.noise, names_1q, names_2q)
+        options["noise_model"] = _noise_model_for(target.noise, names_1q, names_2q, readout)
     elif target.aer_noise_model is not None:
         options["noise_model"] = aer_noise_model(target.aer_noise_model)
     return AerSimulator(**options)
@@ -326,7 +336,10 @@ def _run_aer(
         qcs.append(qc)
     width = max((qc.num_qubits for qc in qcs), default=0)
     names = _gate_names(qcs) if target.noise is not None else (set(), set())
-    sim = _simulator_for(target, width, *names)
+    # Circuits carrying their readout errors (dynamic circuits on noisy devices) come in
+    # batches of their own (see run_batch).
+    readout = not any(p.readout_in_circuit for p in prepared)
+    sim = _simulator_for(target, width, *names, readout=readout)
     return _run_qiskit(target, sim, prepared, qcs, shots, options)
 
 
@@ -365,7 +378,8 @@ def _run_qiskit(
 def run_batch(
     target: ExecutionTarget, prepared: Sequence[PreparedCircuit], shots: Sequence[int]
 ) -> list[ItemRun]:
-    """Run prepared circuits on ``target``; one qiskit-aer call per distinct shot count.
+    """Run prepared circuits on ``target``; one qiskit-aer call per distinct shot count (and
+    apart, circuits that carry their readout errors themselves).
 
     Args:
         target: The execution target.
@@ -381,10 +395,10 @@ def run_batch(
             zeros = np.zeros((n, len(p.bits)), dtype=np.uint8)
             runs[index] = ItemRun(result=_backend_result(p.bits, zeros))
         return [r for r in runs if r is not None]
-    groups: dict[int, list[int]] = {}
+    groups: dict[tuple[int, bool], list[int]] = {}
     for index, n in enumerate(shots):
-        groups.setdefault(n, []).append(index)
-    for n, indices in groups.items():
+        groups.setdefault((n, prepared[index].readout_in_circuit), []).append(index)
+    for (n, _), indices in groups.items():
         for index, run in zip(
             indices, _run_aer(target, [prepared[i] for i in indices], n), strict=True
         ):

@@ -15,13 +15,16 @@ from typing import Any
 from qiskit.circuit import (
     Barrier,
     ClassicalRegister,
+    ControlFlowOp,
     Measure,
     QuantumCircuit,
     QuantumRegister,
     Reset,
+    Store,
 )
 from qiskit.circuit.library import C3XGate, C4XGate, MCXGate
 
+from .control_flow import ControlFlowEncoder, Guard
 from .gates import ANGLE_CACHES, GATES, UnsupportedAngleError, angle_miss, half_turns
 from .units import unit_map
 
@@ -107,16 +110,55 @@ def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
     phase_text = half_turns(circuit.global_phase, 2)
 
     commands: list[dict[str, Any]] = []
-    append = commands.append
+    flow: list[ControlFlowEncoder] = []
+
+    def control_flow(inst: Any, qm: dict[Any, Any], cm: dict[Any, Any], add: Any) -> None:
+        if not flow:
+            taken = {creg.name for creg in circuit.cregs}
+            if cunits.loose_name is not None:
+                taken.add(cunits.loose_name)
+            flow.append(ControlFlowEncoder(_emit, taken))
+        flow[0].encode(inst, qm, cm, add, Guard())
+
+    _emit(circuit.data, qmap, cmap, commands.append, control_flow)
+    bits = cunits.units
+    if flow and flow[0].n_scratch:
+        bits = sorted([*bits, *flow[0].scratch_units()], key=lambda unit: (unit[0], tuple(unit[1])))
+
+    qubit_units = qunits.units
+    return {
+        "bits": bits,
+        "commands": commands,
+        "created_qubits": [],
+        "discarded_qubits": [],
+        "implicit_permutation": [[u, u] for u in qubit_units],
+        "name": circuit.name,
+        "phase": phase_text,
+        "qubits": qubit_units,
+    }
+
+
+def _emit(
+    data: Any,
+    qmap: dict[Any, Any],
+    cmap: dict[Any, Any],
+    append: Any,
+    control_flow: Any,
+) -> None:
+    """Append the commands of the instructions ``data``; ``control_flow(inst, qmap, cmap,
+    append)`` writes control-flow instructions (see :mod:`.control_flow`)."""
     table_get = _TABLE.get
     # Argument lists are built once per distinct qubit tuple and shared by every
     # command on those qubits (the returned JSON shares these sub-lists).
     args_cache: dict[tuple[Any, ...], list[Any]] = {}
     args_get = args_cache.get
 
-    for inst in circuit.data:
+    for inst in data:
         entry = table_get(inst.name)
         if entry is None:
+            if isinstance(inst.operation, (ControlFlowOp, Store)):
+                control_flow(inst, qmap, cmap, append)
+                continue
             raise _Unsupported(f"instruction {inst.name!r}")
         kind, optype, mods, cache0, cache1 = entry
         if kind >= _MEASURE:
@@ -158,18 +200,6 @@ def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
             strings = [half_turns(p, m) for p, m in zip(params, mods, strict=False)]
             append({"args": args, "op": {"params": strings, "type": optype}})
 
-    qubit_units = qunits.units
-    return {
-        "bits": cunits.units,
-        "commands": commands,
-        "created_qubits": [],
-        "discarded_qubits": [],
-        "implicit_permutation": [[u, u] for u in qubit_units],
-        "name": circuit.name,
-        "phase": phase_text,
-        "qubits": qubit_units,
-    }
-
 
 def _with_loose_bits_registered(circuit: QuantumCircuit) -> QuantumCircuit:
     """Copy of ``circuit`` whose loose bits sit in registers named as in :mod:`.units`."""
@@ -188,7 +218,14 @@ def _with_loose_bits_registered(circuit: QuantumCircuit) -> QuantumCircuit:
 def _fallback(circuit: QuantumCircuit) -> dict[str, Any]:
     from pytket.extensions.qiskit import qiskit_to_tk
 
-    result: dict[str, Any] = qiskit_to_tk(_with_loose_bits_registered(circuit)).to_dict()
+    converted = qiskit_to_tk(_with_loose_bits_registered(circuit))
+    if any(isinstance(inst.operation, ControlFlowOp) for inst in circuit.data):
+        # qiskit_to_tk writes each block as a conditional CircBox, which no H-series device
+        # accepts; its decomposition is the same operations, each conditional.
+        from pytket.passes import DecomposeBoxes
+
+        DecomposeBoxes().apply(converted)
+    result: dict[str, Any] = converted.to_dict()
     return result
 
 
@@ -205,10 +242,19 @@ def to_pytket_dict(circuit: QuantumCircuit) -> dict[str, Any]:
     The fast path handles circuits made of ``measure``, ``reset``, ``barrier``
     and the standard gates of :data:`~qiskit_nexus_provider.encoding.gates.GATES`
     (including ``rz``, ``r`` → ``PhasedX`` and ``rzz`` → ``ZZPhase``) with
-    numeric parameters.  Anything else (unbound parameters, control flow,
-    custom or opaque gates, ``unitary``, ``initialize``, ...) is converted with
-    ``qiskit_to_tk`` instead, which is logged at DEBUG level; errors raised by
-    ``qiskit_to_tk`` propagate.
+    numeric parameters, and the control flow ``if_else`` and ``switch_case``
+    around them: conditions on a clbit, on a register value or on a classical
+    expression, nested, written as pytket ``Conditional`` commands and ``ClExpr``
+    operations (see :mod:`qiskit_nexus_provider.encoding.control_flow`).
+    Anything else (unbound parameters, custom or opaque gates, ``unitary``,
+    ``initialize``, ...) is converted with ``qiskit_to_tk`` instead, which is
+    logged at DEBUG level; errors raised by ``qiskit_to_tk`` propagate.  (In a
+    circuit with control flow, its conditional boxes are then decomposed.)
+
+    Raises:
+        CircuitValidationError: The circuit has a loop (``while_loop``,
+            ``for_loop``: pytket circuits have none) or a condition pytket cannot
+            express (arithmetic, shifts, standalone variables).
 
     Unit names follow ``qiskit_to_tk``; bits outside every register are named
     as described in :mod:`qiskit_nexus_provider.encoding.units`, on both paths.

@@ -144,6 +144,7 @@ class NexusCompositeJob(JobV1):
         self._store = store
         self._lock = threading.RLock()
         self._save_lock = threading.Lock()
+        self._saved_status: str | None = None
         self._cancelled = False
         self._pool: ThreadPoolExecutor | None = None
         self._result: Result | None = None
@@ -335,7 +336,36 @@ class NexusCompositeJob(JobV1):
         """Aggregate status: the first of INITIALIZING, VALIDATING, QUEUED, RUNNING, ERROR,
         CANCELLED, DONE that any sub-job has."""
         seen = {slot.report().status for slot in self._slots}
-        return next(s for s in STATUS_PRIORITY if s in seen)
+        status = next(s for s in STATUS_PRIORITY if s in seen)
+        self._save_if_newly_final()
+        return status
+
+    def _known_status(self) -> str | None:
+        """The aggregate status, if every slot's is final and known without asking the backend."""
+        seen = set()
+        for slot in self._slots:
+            if slot.cancelled_before_submit:
+                seen.add(JobStatus.CANCELLED)
+            elif slot.submit_error is not None:
+                seen.add(JobStatus.ERROR)
+            elif slot.pending or slot.job is None or slot.job._final is None:
+                return None
+            else:
+                seen.add(slot.job._final.status)
+        status = next((s for s in STATUS_PRIORITY if s in seen), None)
+        return status.name if status is not None else None
+
+    def _save_if_newly_final(self) -> None:
+        """Record the aggregate status in the store once it is final (``qiskit-nexus jobs``)."""
+        status = self._known_status()
+        if status is not None and status != self._saved_status:
+            self._saved_status = status
+            try:
+                self._save()
+            except OSError as exc:
+                logger.warning(
+                    "could not record the status of composite job %s: %s", self.job_id(), exc
+                )
 
     def error_message(self) -> str | None:
         """One line per failed or cancelled slot, or ``None``."""
@@ -410,6 +440,7 @@ class NexusCompositeJob(JobV1):
                     callback(self._job_id, self.status(), self)
         finally:
             bar.close()
+        self._save_if_newly_final()
 
     def result(self, timeout: float | None = None, partial: bool = False) -> Result:
         """Wait for every sub-job and merge their results in input order.
@@ -459,6 +490,7 @@ class NexusCompositeJob(JobV1):
         )
         if not failures:
             self._result = result
+        self._save_if_newly_final()
         return result
 
     def _headers(self, slot: Slot) -> list[dict[str, Any]]:
@@ -537,6 +569,7 @@ class NexusCompositeJob(JobV1):
                 "cancelled": self._cancelled,
                 "slots": [slot.to_json() for slot in self._slots],
             },
+            status=self._known_status(),
         )
 
     def _save(self, store: JobStore | None = None) -> None:
@@ -589,6 +622,7 @@ class NexusCompositeJob(JobV1):
         composite = cls(backend, record.job_id, [], options, store)
         composite._started = True
         composite._cancelled = bool(record.state.get("cancelled"))
+        composite._saved_status = record.status
         unsubmitted: list[Slot] = []
         for data in slot_data:
             slot = Slot(

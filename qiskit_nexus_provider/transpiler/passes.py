@@ -18,18 +18,23 @@ passes here rewrite a circuit so that
 Every rewrite is exact: the circuit's unitary, global phase included, is unchanged (up to
 floating-point rounding), except where a measurement or a reset makes a gate unobservable (see
 :class:`SquashToRRz`).
+
+Each pass also rewrites the blocks of control-flow operations (``if_else``, ``switch_case``,
+loops), recursively, so dynamic circuits get native gates inside their blocks too.  A block is
+rewritten on its own: nothing moves into or out of a block.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from qiskit.circuit import Gate, QuantumCircuit, Qubit
 from qiskit.circuit.library import RGate, RZGate, RZZGate
-from qiskit.converters import circuit_to_dag
+from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.quantum_info import Operator
 from qiskit.synthesis import OneQubitEulerDecomposer, TwoQubitControlledUDecomposer
@@ -59,6 +64,19 @@ def wrap_angle(angle: float) -> float:
     r"""Return ``angle`` moved by a multiple of :math:`2\pi` into :math:`(-\pi, \pi]`."""
     wrapped = math.remainder(angle, 2 * math.pi)  # in [-π, π]
     return math.pi if wrapped <= -math.pi else wrapped
+
+
+def _rewrite_blocks(run: Callable[[DAGCircuit], DAGCircuit], dag: DAGCircuit) -> None:
+    """Apply ``run`` to the blocks of every control-flow operation of ``dag`` (recursively,
+    since ``run`` does the same on each block)."""
+    for node in dag.op_nodes():
+        if not node.is_control_flow():
+            continue
+        blocks = [
+            dag_to_circuit(run(circuit_to_dag(block)), copy_operations=False)
+            for block in node.op.blocks
+        ]
+        dag.substitute_node(node, node.op.replace_blocks(blocks))
 
 
 def _r(theta: float, phi: float) -> np.ndarray:
@@ -151,7 +169,8 @@ class SynthesizeRZZ(TransformationPass):
         self._decomposer = TwoQubitControlledUDecomposer(RZZGate, euler_basis="ZYZ")
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
-        """Run the pass on ``dag``."""
+        """Run the pass on ``dag`` (and on its control-flow blocks)."""
+        _rewrite_blocks(self.run, dag)
         cache: dict[tuple[str, tuple[float, ...]], DAGCircuit] = {}
         for node in dag.op_nodes():
             if (
@@ -225,7 +244,8 @@ class NormalizeRZZ(TransformationPass):
         self.atol = atol
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
-        """Run the pass on ``dag``."""
+        """Run the pass on ``dag`` (and on its control-flow blocks)."""
+        _rewrite_blocks(self.run, dag)
         for node in dag.named_nodes("rzz"):
             theta = _bound_angle(node)
             if theta is None:
@@ -289,7 +309,8 @@ class SquashToRRz(TransformationPass):
         self.atol = atol
 
     def run(self, dag: DAGCircuit) -> DAGCircuit:
-        """Run the pass on ``dag``."""
+        """Run the pass on ``dag`` (and on its control-flow blocks)."""
+        _rewrite_blocks(self.run, dag)
         squash = _Squash(dag.copy_empty_like(), self.atol)
         for node in dag.topological_op_nodes():
             matrix = _single_qubit_matrix(node)

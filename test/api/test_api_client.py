@@ -691,6 +691,34 @@ def test_get_devices(client: NexusClient, mocked: responses.RequestsMock) -> Non
     ]
 
 
+def test_a_malformed_device_is_skipped_with_one_warning(
+    client: NexusClient, mocked: responses.RequestsMock
+) -> None:
+    good = {
+        "name": "QuantinuumBackend",
+        "device_name": "H1-1E",
+        "version": "1",
+        "device": {"nodes": [], "edges": []},
+        "gate_set": ["Rz"],
+        "supports_fast_feedforward": True,
+        "supports_reset": True,
+        "supports_midcircuit_measurement": True,
+    }
+    broken = {**good, "device_name": "H9-1", "gate_set": None}
+    no_device = {k: v for k, v in good.items() if k != "device"}
+    mocked.get(
+        f"{BASE}/api/v5/available_devices",
+        json=[
+            {"is_local": False, "backend_info_list": [broken, good, no_device]},
+            {"is_local": True, "backend_info_list": "not a list"},
+        ],
+    )
+    with pytest.warns(RuntimeWarning, match="Skipped 3 malformed device") as caught:
+        entries = client.get_devices()
+    assert len(caught) == 1 and "H9-1" in str(caught[0].message)
+    assert [i.device_name for e in entries for i in e.backend_info_list] == ["H1-1E"]
+
+
 def test_get_devices_rejects_non_array(client: NexusClient, mocked: responses.RequestsMock) -> None:
     mocked.get(f"{BASE}/api/v5/available_devices", json={"data": []})
     with pytest.raises(NexusAPIError, match="array"):

@@ -6,6 +6,7 @@ import pytest
 from qiskit.providers import BackendV2, QiskitBackendNotFoundError
 
 from qiskit_nexus_provider import NexusProvider, OfflineSimulatorBackend
+from qiskit_nexus_provider.api import AuthenticationError
 
 OFFLINE = {"offline_simulator_no_noise", "offline_simulator_noise"}
 
@@ -26,12 +27,18 @@ def test_backends_filters_by_exact_name(provider: NexusProvider) -> None:
 
 
 def test_get_backend_unknown_name_lists_available_names(provider: NexusProvider) -> None:
-    with pytest.raises(QiskitBackendNotFoundError) as info:
+    # Without a token, a name that is not an offline simulator's could be a Nexus device: the
+    # error is the missing token (issue 12), and it names the offline simulators too.
+    with pytest.raises(AuthenticationError) as info:
         provider.get_backend("H9-9")
     message = str(info.value)
-    assert "H9-9" in message
+    assert "H9-9" in message and "QISKIT_NEXUS_TOKEN" in message
     for name in OFFLINE:
         assert name in message
+    with pytest.raises(QiskitBackendNotFoundError) as not_found:
+        provider.get_backend("H9-9", kind="offline")
+    for name in OFFLINE:
+        assert name in str(not_found.value)
 
 
 def test_get_backend_sizes_offline_simulators(provider: NexusProvider) -> None:

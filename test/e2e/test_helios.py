@@ -11,11 +11,8 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, transpile
 from qiskit_aer import AerSimulator
 
 from qiskit_nexus_provider import NexusCompositeJob, NexusJob, NexusProvider
-from qiskit_nexus_provider.api.qir import (
-    get_qsys_result,
-    start_helios_job,
-    upload_qir,
-)
+from qiskit_nexus_provider.api.backend_configs import build_backend_config
+from qiskit_nexus_provider.api.qir import get_qir, get_qsys_result, upload_qir
 from qiskit_nexus_provider.backends.helios import HeliosBackend
 from qiskit_nexus_provider.emulator import NexusEmulator
 from qiskit_nexus_provider.encoding import bit_names, creg_sizes, decode_result
@@ -114,7 +111,7 @@ def remote(emulator: NexusEmulator, tmp_path: Path, monkeypatch) -> NexusProvide
 
 
 def test_helios_devices_are_listed_as_helios_backends(remote: NexusProvider) -> None:
-    names = {"Helios-1", "Helios-1E", "Helios-1E-lite", "Helios-1SC"}
+    names = {"Helios-1", "Helios-1E-lite", "Helios-1SC"}
     backends = {b.name: b for b in remote.backends() if b.name.startswith("Helios")}
     assert set(backends) == names
     assert all(isinstance(b, HeliosBackend) for b in backends.values())
@@ -126,10 +123,9 @@ def test_helios_devices_are_listed_as_helios_backends(remote: NexusProvider) -> 
     assert backend.syntax_checker == "Helios-1SC"
 
 
-@pytest.mark.parametrize("device", ["Helios-1E-lite", "Helios-1E"])
 @pytest.mark.parametrize("make", [bell, ghz, multi_register, mid_circuit, feedforward])
-def test_helios_emulators_give_aers_distribution(remote: NexusProvider, device: str, make) -> None:
-    backend = remote.get_backend(device)
+def test_helios_emulator_gives_aers_distribution(remote: NexusProvider, make) -> None:
+    backend = remote.get_backend("Helios-1E-lite")
     circuit = transpile(make(), backend, seed_transpiler=1)
     job = backend.run(circuit, shots=SHOTS, memory=True, **FAST)
     result = job.result(timeout=300)
@@ -167,16 +163,14 @@ def test_a_conditional_from_pytket_runs_as_qir(remote: NexusProvider) -> None:
     catalog = remote.remote
     client = catalog.client
     program = upload_qir(client, catalog.project_id(), bitcode, "feedforward")
-    job = start_helios_job(
-        client,
+    backend = remote.get_backend("Helios-1E-lite")
+    job = client.start_execute_job(
         project_id=catalog.project_id(),
         name="feedforward",
         program_ids=[program],
         n_shots=[SHOTS],
-        system_name="Helios-1E",
-        max_cost=[None],
+        backend_config=build_backend_config(backend.info),
     )
-    backend = remote.get_backend("Helios-1E")
     backend._status_of(job.id)  # the job exists
     from qiskit_nexus_provider.jobs.polling import poll_until_final
 
@@ -230,7 +224,7 @@ def test_hardware_run_without_max_cost_is_refused_before_upload(
     assert set(ok.get_counts()) <= {"00", "11"}
     too_low = backend.run(circuit, shots=100, max_cost=1.0, **FAST)
     too_low.wait_for_final_state(timeout=120)
-    assert "exceeds max_cost" in (too_low.error_message() or "")
+    assert "exceeds the item's max_cost 1 HQC" in (too_low.error_message() or "")
 
 
 def test_what_qir_cannot_express_is_refused_before_upload(remote: NexusProvider) -> None:
@@ -346,7 +340,7 @@ def test_a_helios_job_queued_before_an_emulator_restart_runs_after_it(tmp_path: 
 def test_sampler_runs_on_helios(remote: NexusProvider) -> None:
     from qiskit_nexus_provider import NexusSamplerV2
 
-    backend = remote.get_backend("Helios-1E")
+    backend = remote.get_backend("Helios-1E-lite")
     qc = QuantumCircuit(2)
     qc.h(0)
     qc.cx(0, 1)
@@ -354,3 +348,49 @@ def test_sampler_runs_on_helios(remote: NexusProvider) -> None:
     result = NexusSamplerV2(backend).run([transpile(qc, backend)], shots=100).result()
     counts = result[0].data.meas.get_counts()
     assert sum(counts.values()) == 100 and set(counts) <= {"00", "11"}
+
+
+def test_helios_jobs_define_check_and_attach_properties(
+    remote: NexusProvider, emulator: NexusEmulator
+) -> None:
+    """Helios jobs follow the property rules of H-series jobs: the provider's own properties
+    are defined before use, ``nexus_properties`` are checked before upload and attached to the
+    programs and the job."""
+    from qiskit_nexus_provider.api.models import PropertySpec
+    from qiskit_nexus_provider.api.properties import create_property_definition
+
+    provider = NexusProvider(
+        token=emulator.token,
+        url=emulator.url,
+        project="helios-props",
+        store_path=remote.store_path,
+    )
+    client = provider.remote.client
+    project_id = client.get_or_create_project("helios-props")
+    create_property_definition(
+        client, project_id, PropertySpec(name="experiment", property_type="string", required=True)
+    )
+    backend = provider.get_backend("Helios-1E-lite")
+    circuit = transpile(bell(), backend)
+    programs, jobs = _programs_on_server(provider), emulator.job_count()
+    with pytest.raises(OptionsError, match="requires the property 'experiment'"):
+        backend.run(circuit, shots=10, **FAST)
+    with pytest.raises(OptionsError, match="'other' is not defined"):
+        backend.run(circuit, shots=10, nexus_properties={"experiment": "x", "other": 1}, **FAST)
+    with pytest.raises(OptionsError, match="requires the property 'experiment'"):
+        provider.get_backend("Helios-1").estimate_cost(circuit, shots=10)
+    assert (_programs_on_server(provider), emulator.job_count()) == (programs, jobs)
+
+    job = backend.run(circuit, shots=20, nexus_properties={"experiment": "bell"}, **FAST)
+    counts = job.result(timeout=120).get_counts()
+    assert sum(counts.values()) == 20
+    on_server = next(j for j in emulator.jobs() if j["id"] == job.job_id())
+    assert on_server["properties"]["experiment"] == "bell"
+    [program_id] = job.state["circuit_ids"]
+    program = get_qir(client, program_id)
+    assert program["properties"]["experiment"] == "bell"
+    assert json.loads(program["properties"]["qiskit_header"])["name"] == "bell"
+    [(cost, _)] = provider.get_backend("Helios-1").estimate_cost(
+        circuit, shots=10, nexus_properties={"experiment": "cost"}
+    )
+    assert cost > 5

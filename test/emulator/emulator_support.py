@@ -39,6 +39,15 @@ class Api:
         assert response.status_code == 201, response.text
         return str(response.json()["data"]["id"])
 
+    def define(self, project_id: str, required: bool = False, **types: str) -> None:
+        """Define properties in a project (name=type), as ``qnx.projects.add_property`` does."""
+        for name, property_type in types.items():
+            response = self.client.post(
+                "/api/property_definitions/v1beta2",
+                json=property_body(project_id, name, property_type, required=required),
+            )
+            assert response.status_code == 201, response.text
+
     def circuit(
         self, project_id: str, circuit: Circuit | None = None, name: str = "bell", **extra: Any
     ) -> str:
@@ -167,5 +176,24 @@ def job_body(
             },
             "relationships": {"project": {"data": {"id": project_id, "type": "project"}}},
             "type": "job",
+        }
+    }
+
+
+def property_body(
+    project_id: str, name: str, property_type: str, *, required: bool = False
+) -> dict[str, Any]:
+    """Body of ``POST /api/property_definitions/v1beta2`` (as qnexus 0.51 sends it)."""
+    return {
+        "data": {
+            "attributes": {
+                "name": name,
+                "description": None,
+                "property_type": property_type,
+                "required": required,
+                "color": "#00ff00",
+            },
+            "relationships": {"project": {"data": {"id": project_id, "type": "project"}}},
+            "type": "property",
         }
     }

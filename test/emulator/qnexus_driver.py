@@ -16,7 +16,7 @@ import qnexus as qnx
 from pytket import Circuit
 from qnexus.client.jobs import PollingStrategy
 from qnexus.config import CONFIG
-from qnexus.exceptions import JobError
+from qnexus.exceptions import JobError, ResourceCreateFailed
 from qnexus.models.job_status import JobStatusEnum
 
 POLL = PollingStrategy(
@@ -50,6 +50,15 @@ def main() -> dict[str, Any]:
     out["h2_state"] = qnx.devices.status(qnx.QuantinuumConfig(device_name="H2-1")).value
     out["me"] = qnx.users.get_self().display_name
 
+    # Properties are defined in the project before use (Nexus user guide, "Properties").
+    qnx.projects.add_property(
+        name="idem", property_type="string", project=project, description="idempotency key"
+    )
+    out["properties"] = sorted(
+        (p.annotations.name, p.property_type, p.required)
+        for p in qnx.projects.get_properties(project=project)
+    )
+
     # Execute on Aer, wait by polling, download the result.
     job = qnx.start_execute_job(
         programs=[circuit_ref],
@@ -67,6 +76,19 @@ def main() -> dict[str, Any]:
         j.id == job.id for j in qnx.jobs.get_all(properties={"idem": "key-1"})
     ]
     out["job_by_id_config"] = type(qnx.jobs.get(id=job.id).backend_config).__name__
+
+    # The service refuses more than 300 circuits in one job.
+    try:
+        qnx.start_execute_job(
+            programs=[circuit_ref] * 301,
+            n_shots=[1] * 301,
+            backend_config=qnx.AerConfig(),
+            name="too-big",
+            project=project,
+        )
+        out["refused_301"] = None
+    except ResourceCreateFailed as exc:
+        out["refused_301"] = str(exc)
 
     # Compile for H2-1E, then run the compiled circuit there.
     compile_job = qnx.start_compile_job(

@@ -66,6 +66,7 @@ def test_disconnect_after_processing(api: Api) -> None:
 def test_disconnect_of_job_submission_keeps_job_findable_by_key(api: Api) -> None:
     project_id = api.project()
     circuit_id = api.circuit(project_id)
+    api.define(project_id, idempotency_key="string")
     api.emulator.set_faults(disconnect_rate=1.0)
     body = job_body(project_id, [circuit_id], properties={"idempotency_key": "abc-123"})
     with pytest.raises(httpx.TransportError):

@@ -31,7 +31,7 @@ def test_project_lifecycle(api: Api) -> None:
         "/api/projects/v1beta2",
         json={
             "data": {
-                "attributes": {"name": "p1", "description": "d", "properties": {"a": 1}},
+                "attributes": {"name": "p1", "description": "d", "properties": {}},
                 "relationships": {},
                 "type": "project",
             }
@@ -39,6 +39,11 @@ def test_project_lifecycle(api: Api) -> None:
     )
     assert created.status_code == 201
     project = created.json()["data"]
+    api.define(project["id"], a="int")
+    project = c.patch(
+        f"/api/projects/v1beta2/{project['id']}",
+        json={"data": {"attributes": {"properties": {"a": 1}}, "type": "project"}},
+    ).json()["data"]
     attrs = project["attributes"]
     assert project["type"] == "project" and uuid.UUID(project["id"])
     assert attrs["name"] == "p1" and attrs["description"] == "d" and attrs["properties"] == {"a": 1}
@@ -68,7 +73,8 @@ def test_project_lifecycle(api: Api) -> None:
     assert patched.json()["data"]["attributes"]["description"] == "d"  # null leaves it unchanged
     deleted = c.delete(f"/api/projects/v1beta2/{project['id']}", params={"scope": "user"})
     assert deleted.status_code == 204 and deleted.content == b""
-    assert_error(c.get(f"/api/projects/v1beta2/{project['id']}"), 404, "not found")
+    # A deleted project is gone (410), not unknown (404).
+    assert_error(c.get(f"/api/projects/v1beta2/{project['id']}"), 410, "was deleted")
 
 
 def test_project_delete_cascades(api: Api) -> None:
@@ -85,7 +91,7 @@ def test_project_delete_cascades(api: Api) -> None:
         f"/api/jobs/v1beta3/{job['data']['id']}",
         f"/api/results/v1beta3/{result_id}",
     ):
-        assert api.client.get(path).status_code == 404
+        assert api.client.get(path).status_code == 410  # gone with the project, not unknown
 
 
 def test_project_listing_count_and_pagination(api: Api) -> None:
@@ -156,6 +162,7 @@ def test_archived_filter(api: Api) -> None:
 
 def test_circuit_upload_get_list_patch(api: Api) -> None:
     pid = api.project()
+    api.define(pid, x="bool", y="int")
     response = api.client.post(
         "/api/circuits/v1beta2", json=circuit_body(pid, bell(), "my-bell", properties={"x": True})
     )
@@ -249,6 +256,7 @@ def test_circuit_in_unknown_project_is_404(api: Api) -> None:
 
 def test_execute_job_shapes(api: Api) -> None:
     pid = api.project()
+    api.define(pid, key="string")
     cid = api.circuit(pid)
     submitted = api.submit(
         pid, [cid, cid], {"type": "AerConfig", "seed": 11}, shots=50, properties={"key": "abc"}
@@ -381,6 +389,8 @@ def test_qubit_limits(api: Api) -> None:
 
 def test_job_listing_filters(api: Api) -> None:
     p1, p2 = api.project("one"), api.project("two")
+    api.define(p1, idem="string", n="int", flag="bool")
+    api.define(p2, idem="string")
     c1, c2 = api.circuit(p1), api.circuit(p2)
     a = api.run(p1, [c1], name="alpha", properties={"idem": "k-1", "n": 3, "flag": True})["data"][
         "id"
@@ -476,15 +486,19 @@ def test_cancel_retry_delete(api: Api) -> None:
         api.client.delete(f"/api/jobs/v1beta3/{job_id}", params={"scope": "user"}).status_code
         == 204
     )
-    assert_error(api.client.get(f"/api/jobs/v1beta3/{job_id}"), 404)
-    assert_error(api.client.get(f"/api/results/v1beta3/{result_id}"), 404)
+    # A deleted job, and its results, are gone (410); an id never issued is unknown (404).
+    assert_error(api.client.get(f"/api/jobs/v1beta3/{job_id}"), 410, "deleted")
+    assert_error(api.client.get(f"/api/results/v1beta3/{result_id}"), 410, "deleted")
     for method, path in (
         ("post", "rpc/cancel"),
         ("post", "rpc/retry"),
         ("get", "attributes/status"),
     ):
-        assert_error(getattr(api.client, method)(f"/api/jobs/v1beta3/{job_id}/{path}"), 404)
-    assert_error(api.client.delete(f"/api/jobs/v1beta3/{job_id}"), 404)
+        assert_error(getattr(api.client, method)(f"/api/jobs/v1beta3/{job_id}/{path}"), 410)
+        unknown = f"/api/jobs/v1beta3/{uuid.uuid4()}/{path}"
+        assert_error(getattr(api.client, method)(unknown), 404)
+    assert_error(api.client.delete(f"/api/jobs/v1beta3/{job_id}"), 410)
+    assert_error(api.client.delete(f"/api/jobs/v1beta3/{uuid.uuid4()}"), 404)
 
 
 def test_retry_of_failed_job(api: Api) -> None:
@@ -609,17 +623,29 @@ def test_devices_and_misc_endpoints(api: Api) -> None:
     assert devices.status_code == 200 and isinstance(devices.json(), list)
     entries = [DevicesEntry.model_validate(e) for e in devices.json()]
     names = {info.device_name for e in entries for info in e.backend_info_list}
-    assert names == {
-        "H1-1",
-        "H1-1E",
-        "H1-1SC",
-        "H2-1",
-        "H2-1E",
-        "H2-1LE",
-        "H2-1SC",
-        "aer_simulator",
-        *("Helios-1", "Helios-1E", "Helios-1E-lite", "Helios-1SC"),  # issue 14
-    }
+    assert names == set(
+        [
+            "H1-1",
+            "H1-1E",
+            "H1-1LE",
+            "H1-1SC",
+            "H2-1",
+            "H2-1E",
+            "H2-1LE",
+            "H2-1SC",
+            "H2-2",
+            "H2-2E",
+            "H2-2LE",
+            "H2-2SC",
+            "Helios-1",
+            "Helios-1E-lite",
+            "Helios-1SC",
+            "aer_simulator",
+            "aer_simulator_statevector",
+            "aer_simulator_unitary",
+            "qulacs",
+        ]
+    )
     h2 = next(i for e in entries for i in e.backend_info_list if i.device_name == "H2-1E")
     assert h2.n_qubits == 56 and h2.device.fully_connected and "ZZPhase" in h2.gate_set
     assert all(node.gate_errors == {} for node in h2.device.nodes)
@@ -627,8 +653,12 @@ def test_devices_and_misc_endpoints(api: Api) -> None:
         "/api/v5/available_devices",
         params={"backend": ["AerConfig", "AerStateConfig"], "is_local": "true"},
     ).json()
-    assert [[i["name"] for i in e["backend_info_list"]] for e in aer_only] == [["AerBackend"]]
-    assert c.get("/api/v5/available_devices", params={"backend": "QulacsConfig"}).json() == []
+    assert [[i["name"] for i in e["backend_info_list"]] for e in aer_only] == [
+        ["AerBackend"],
+        ["AerStateBackend"],
+    ]
+    qulacs = c.get("/api/v5/available_devices", params={"backend": "QulacsConfig"}).json()
+    assert [i["device_name"] for e in qulacs for i in e["backend_info_list"]] == ["qulacs"]
 
     prop = c.post(
         "/api/v5/backend_info/backend_property",

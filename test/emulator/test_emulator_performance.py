@@ -1,4 +1,4 @@
-"""Speed: a 1000-circuit job of transpiled 5-qubit circuits completes in seconds."""
+"""Speed: 1000 transpiled 5-qubit circuits (jobs of 300, the service's limit) run in seconds."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pytket import Circuit
 from pytket.backends.backendresult import BackendResult
 
 N_CIRCUITS = 1000
+MAX_JOB_ITEMS = 300
 SHOTS = 100
 
 
@@ -43,17 +44,22 @@ def test_thousand_circuit_job(api: Api, config: dict[str, Any], record_property:
     upload = time.perf_counter() - start
 
     start = time.perf_counter()
-    response = api.client.post(
-        "/api/jobs/v1beta3", json=job_body(project_id, circuit_ids, config, shots=SHOTS)
-    )
-    assert response.status_code == 202, response.text
+    job_ids = []
+    for first in range(0, N_CIRCUITS, MAX_JOB_ITEMS):  # Nexus: at most 300 programs per job
+        chunk = circuit_ids[first : first + MAX_JOB_ITEMS]
+        response = api.client.post(
+            "/api/jobs/v1beta3", json=job_body(project_id, chunk, config, shots=SHOTS)
+        )
+        assert response.status_code == 202, response.text
+        job_ids.append(response.json()["data"]["id"])
     assert api.emulator.wait_idle(300)
     run = time.perf_counter() - start
 
-    job = api.job(response.json()["data"]["id"])
-    attributes = job["data"]["attributes"]
-    assert attributes["status"]["status"] == "COMPLETED", attributes["status"]
-    items = attributes["definition"]["items"]
+    items = []
+    for job_id in job_ids:
+        attributes = api.job(job_id)["data"]["attributes"]
+        assert attributes["status"]["status"] == "COMPLETED", attributes["status"]
+        items.extend(attributes["definition"]["items"])
     assert len(items) == N_CIRCUITS and all(i["status"]["status"] == "COMPLETED" for i in items)
     for item in (items[0], items[-1]):
         result = BackendResult.from_dict(api.result(item["result_id"])["data"]["attributes"])
@@ -62,4 +68,4 @@ def test_thousand_circuit_job(api: Api, config: dict[str, Any], record_property:
     record_property("job_seconds", round(run, 2))
     label = config["type"]
     print(f"\n{label}: uploaded {N_CIRCUITS} circuits in {upload:.2f} s; job ran in {run:.2f} s")
-    assert run < 60, f"1000-circuit job took {run:.1f} s"
+    assert run < 60, f"1000 circuits took {run:.1f} s"

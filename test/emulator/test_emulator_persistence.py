@@ -24,6 +24,7 @@ def test_restart_keeps_everything(tmp_path: Path) -> None:
     with NexusEmulator(db=db, token="t") as first:
         api = connect(first)
         project_id = api.project("persistent")
+        api.define(project_id, k="string")
         circuit_id = api.circuit(project_id)
         job = api.run(
             project_id, [circuit_id], {"type": "AerConfig", "seed": 1}, properties={"k": "v"}

@@ -66,8 +66,25 @@ def test_qnexus_end_to_end(emulator: NexusEmulator, tmp_path: Path) -> None:
     assert out["circuit_roundtrip"] is True and out["circuits_in_project"] == 1
     assert out["devices"] == sorted(
         [
-            *("H1-1", "H1-1E", "H1-1SC", "H2-1", "H2-1E", "H2-1LE", "H2-1SC", "aer_simulator"),
-            *("Helios-1", "Helios-1E", "Helios-1E-lite", "Helios-1SC"),  # issue 14
+            "H1-1",
+            "H1-1E",
+            "H1-1LE",
+            "H1-1SC",
+            "H2-1",
+            "H2-1E",
+            "H2-1LE",
+            "H2-1SC",
+            "H2-2",
+            "H2-2E",
+            "H2-2LE",
+            "H2-2SC",
+            "Helios-1",
+            "Helios-1E-lite",
+            "Helios-1SC",
+            "aer_simulator",
+            "aer_simulator_statevector",
+            "aer_simulator_unitary",
+            "qulacs",
         ]
     )
     assert out["supports_shots"] is True and out["h2_state"] == "online"
@@ -76,6 +93,8 @@ def test_qnexus_end_to_end(emulator: NexusEmulator, tmp_path: Path) -> None:
     assert set(out["aer_counts"]) <= {"00", "11"} and sum(out["aer_counts"].values()) == 200
     assert out["aer_cost"] == 0.0
     assert out["found_by_property"] == [True]
+    assert out["properties"] == [["idem", "string", False]]
+    assert out["refused_301"] is not None and "at most 300" in out["refused_301"]
     assert out["job_by_id_config"] == "AerConfig"
     assert set(out["compiled_ops"]) <= {"PhasedX", "ZZPhase", "Rz", "Measure"}
     assert out["h2_shots"] == 100 and out["h2_cost"] > 5 and out["h2_device"] == "H2-1E"

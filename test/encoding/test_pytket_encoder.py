@@ -235,12 +235,7 @@ def _fallback_circuits() -> dict[str, QuantumCircuit]:
     qc = QuantumCircuit(2)
     qc.initialize([0, 1], [0])
     out["initialize"] = qc
-    qc = QuantumCircuit(2, 1)
-    qc.h(0)
-    qc.measure(0, 0)
-    with qc.if_test((qc.clbits[0], 1)):
-        qc.x(1)
-    out["if_else"] = qc
+    # Control flow is no longer a fallback case: see test/dynamic/test_control_flow_encoding.py.
     return out
 
 

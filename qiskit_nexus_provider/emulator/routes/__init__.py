@@ -10,8 +10,10 @@ from qiskit_nexus_provider.emulator.routes import (
     devices,
     jobs,
     projects,
+    properties,
     qir,
     results,
+    status_stream,
 )
 
 __all__ = ["ROUTERS"]
@@ -19,7 +21,9 @@ __all__ = ["ROUTERS"]
 ROUTERS: tuple[APIRouter, ...] = (
     auth.router,
     projects.router,
+    properties.router,
     circuits.router,
+    status_stream.router,
     jobs.router,
     results.router,
     devices.router,

@@ -29,9 +29,10 @@ async def refresh(
     The access token comes back as ``Set-Cookie: myqos_id=...; HttpOnly; Path=/`` without
     ``Secure``, so that clients keep sending it over plain HTTP.
     """
-    if not context.tokens.check_refresh_token(token):
+    user = context.tokens.user_of_refresh_token(token)
+    if user is None:
         raise ApiError(401, "invalid or missing refresh token (cookie myqos_oat)")
-    access = context.tokens.issue_access_token()
+    access = context.tokens.issue_access_token(user)
     response.set_cookie("myqos_id", access, path="/", httponly=True, samesite="lax", secure=False)
     return {"token_status": {"ttl": int(context.tokens.access_token_ttl)}}
 

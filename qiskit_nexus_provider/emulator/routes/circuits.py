@@ -6,13 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
+from qiskit_nexus_provider.emulator.access import require_circuit, require_project
 from qiskit_nexus_provider.emulator.conversion import CircuitError, validate_circuit_json
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import json_response
+from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
     Context,
+    User,
     circuit_query,
     require_auth,
 )
@@ -42,7 +45,7 @@ def _properties(value: Any) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-async def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str, Any]:
+async def create_circuit(context: Context, user: User, body: CircuitCreateBody) -> dict[str, Any]:
     """Upload a circuit: ``attributes`` is ``pytket.Circuit.to_dict()`` plus annotations."""
     attrs = body.data.attributes
     name = attrs.get("name")
@@ -59,6 +62,8 @@ async def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str,
         raise ApiError(400, str(exc)) from None
     content["name"] = name
     project_id = body.data.relationships.project.data.id
+    require_project(context.store, user, project_id)
+    check_properties(context.store, project_id, properties, "circuit")
     circuit, project = context.store.add_circuit(
         project_id, name, description, properties, content, n_qubits
     )
@@ -71,6 +76,7 @@ async def create_circuit(context: Context, body: CircuitCreateBody) -> dict[str,
 @router.get("", response_model=dict[str, Any])
 async def list_circuits(context: Context, query: Query) -> Response:
     """A page of circuits, with their projects in ``included``."""
+    check_filter_properties(context.store, query, query.project_ids)
     page, _ = context.store.list_circuits(query)
     projects = context.store.get_projects(c.project_id for c in page)
     return json_response(
@@ -84,15 +90,14 @@ async def list_circuits(context: Context, query: Query) -> Response:
 @router.get("/meta/count")
 async def count_circuits(context: Context, query: Query) -> dict[str, int]:
     """Number of circuits matching the filters."""
+    check_filter_properties(context.store, query, query.project_ids)
     return {"count": context.store.list_circuits(query)[1]}
 
 
 @router.get("/{circuit_id}", response_model=dict[str, Any])
-async def get_circuit(context: Context, circuit_id: str) -> Response:
+async def get_circuit(context: Context, user: User, circuit_id: str) -> Response:
     """One circuit with its content; its project is in ``included``."""
-    circuit = context.store.get_circuit(circuit_id)
-    if circuit is None:
-        raise ApiError(404, f"circuit {circuit_id} not found")
+    circuit = require_circuit(context.store, user, circuit_id, with_content=True)
     projects = context.store.get_projects([circuit.project_id])
     return json_response(
         {
@@ -104,10 +109,14 @@ async def get_circuit(context: Context, circuit_id: str) -> Response:
 
 @router.patch("/{circuit_id}")
 async def update_circuit(
-    context: Context, circuit_id: str, body: CircuitPatchBody
+    context: Context, user: User, circuit_id: str, body: CircuitPatchBody
 ) -> dict[str, Any]:
     """Update a circuit's annotations."""
     attrs = body.data.attributes
+    current = require_circuit(context.store, user, circuit_id, with_content=False)
+    if attrs.properties:
+        merged = {**current.properties, **attrs.properties}
+        check_properties(context.store, current.project_id, merged, "circuit")
     circuit = context.store.update_circuit(
         circuit_id,
         name=attrs.name,

@@ -35,6 +35,7 @@ __all__ = [
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"description": "Invalid request"},
     401: {"description": "Missing, invalid or expired access token"},
+    403: {"description": "The resource belongs to another user"},
     404: {"description": "Unknown resource"},
 }
 
@@ -61,14 +62,24 @@ Context = Annotated[EmulatorContext, Depends(get_context)]
 
 async def require_auth(
     context: Context, token: Annotated[str | None, Security(access_cookie)] = None
-) -> None:
-    """Reject requests without a current access token in the ``myqos_id`` cookie."""
-    if not context.tokens.check_access_token(token):
+) -> str:
+    """Reject requests without a current access token in the ``myqos_id`` cookie.
+
+    Returns:
+        The user the token belongs to.
+    """
+    user = context.tokens.user_of(token)
+    if user is None:
         raise ApiError(
             401,
             "missing, invalid or expired access token (cookie myqos_id); "
             "get a new one from POST /auth/tokens/refresh",
         )
+    return user
+
+
+User = Annotated[str, Depends(require_auth)]
+"""The authenticated user (FastAPI runs :func:`require_auth` once per request)."""
 
 
 def _time(value: str | None, name: str) -> dt.datetime | None:
@@ -76,6 +87,7 @@ def _time(value: str | None, name: str) -> dt.datetime | None:
 
 
 async def base_query(
+    user: User,
     name_exact: Annotated[list[str] | None, Query(alias="filter[name_exact]")] = None,
     name_fuzzy: Annotated[str | None, Query(alias="filter[name_fuzzy]")] = None,
     properties: Annotated[list[str] | None, Query(alias="filter[properties]")] = None,
@@ -106,6 +118,7 @@ async def base_query(
         created_before=_time(created_before, "[created][before]"),
         modified_after=_time(modified_after, "[modified][after]"),
         modified_before=_time(modified_before, "[modified][before]"),
+        owner=user,
     )
     if sort:
         query.sort = [s for part in sort for s in part.split(",") if s]

@@ -4,6 +4,9 @@
 An upload is parsed with ``pyqir`` and translated as the worker will execute it
 (:func:`~qiskit_nexus_provider.emulator.qir_program.check_qir`): bytes that are not a QIR
 module, or a module the emulator cannot execute, are refused with 400 naming the problem.
+The rules of circuits apply to QIR programs too: properties defined in the project before use
+(:mod:`~qiskit_nexus_provider.emulator.properties`), 403 for another user's project or program,
+410 for a deleted one (:mod:`~qiskit_nexus_provider.emulator.access`).
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from qiskit_nexus_provider.emulator.access import missing, require_project, require_project_of
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
 from qiskit_nexus_provider.emulator.qir_program import QirError, check_qir
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.routes.circuits import _properties
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
     Context,
+    User,
     circuit_query,
     require_auth,
 )
@@ -72,7 +78,7 @@ def qir_resource(row: CircuitRow, with_contents: bool = True) -> dict[str, Any]:
 
 
 @router.post(QIR, status_code=201, tags=["qir"])
-async def create_qir(context: Context, body: QirCreateBody) -> dict[str, Any]:
+async def create_qir(context: Context, user: User, body: QirCreateBody) -> dict[str, Any]:
     """Upload a QIR program: ``attributes.contents`` is base64 LLVM bitcode (or text)."""
     attrs = body.data.attributes
     name = attrs.get("name")
@@ -81,6 +87,7 @@ async def create_qir(context: Context, body: QirCreateBody) -> dict[str, Any]:
     description = attrs.get("description")
     if description is not None and not isinstance(description, str):
         raise ApiError(400, "attributes.description must be a string")
+    properties = _properties(attrs.get("properties"))
     contents = attrs.get("contents")
     if not isinstance(contents, str) or not contents:
         raise ApiError(400, "attributes.contents is required (base64-encoded QIR bitcode)")
@@ -93,9 +100,9 @@ async def create_qir(context: Context, body: QirCreateBody) -> dict[str, Any]:
     except QirError as exc:
         raise ApiError(400, f"invalid QIR program {name!r}: {exc}") from None
     project_id = body.data.relationships.project.data.id
-    row = context.store.add_qir(
-        project_id, name, description, _properties(attrs.get("properties")), contents, n_qubits
-    )
+    require_project(context.store, user, project_id)
+    check_properties(context.store, project_id, properties, "QIR program")
+    row = context.store.add_qir(project_id, name, description, properties, contents, n_qubits)
     projects = context.store.get_projects([project_id])
     return {
         "data": qir_resource(row, with_contents=False),
@@ -106,6 +113,7 @@ async def create_qir(context: Context, body: QirCreateBody) -> dict[str, Any]:
 @router.get(QIR, tags=["qir"])
 async def list_qir(context: Context, query: ListParams) -> dict[str, Any]:
     """A page of QIR programs (without their contents), with their projects."""
+    check_filter_properties(context.store, query, query.project_ids)
     page, _ = context.store.list_qirs(query)
     projects = context.store.get_projects(r.project_id for r in page)
     return {
@@ -117,15 +125,17 @@ async def list_qir(context: Context, query: ListParams) -> dict[str, Any]:
 @router.get(QIR + "/meta/count", tags=["qir"])
 async def count_qir(context: Context, query: ListParams) -> dict[str, int]:
     """Number of QIR programs matching the filters."""
+    check_filter_properties(context.store, query, query.project_ids)
     return {"count": context.store.list_qirs(query)[1]}
 
 
 @router.get(QIR + "/{program_id}", tags=["qir"])
-async def get_qir(context: Context, program_id: str) -> dict[str, Any]:
+async def get_qir(context: Context, user: User, program_id: str) -> dict[str, Any]:
     """One QIR program with its base64 contents; its project is in ``included``."""
     row = context.store.get_qir(program_id)
     if row is None:
-        raise ApiError(404, f"QIR program {program_id} not found")
+        raise missing(context.store, "QIR program", program_id)
+    require_project_of(context.store, user, "QIR program", program_id, row.project_id)
     projects = context.store.get_projects([row.project_id])
     return {"data": qir_resource(row), "included": included_projects(projects, [row.project_id])}
 
@@ -157,6 +167,7 @@ def _raw(text: str) -> list[list[list[Any]]]:
 @router.get("/api/qsys_results/v1beta2/partial/{result_id}", tags=["results"])
 async def get_qsys_result(
     context: Context,
+    user: User,
     result_id: str,
     version: Annotated[int, Query()] = 3,
     chunk_number: Annotated[int, Query(ge=0)] = 0,
@@ -167,9 +178,14 @@ async def get_qsys_result(
     pairs.
     """
     found = context.store.get_result_text(result_id)
-    text = qsys_result(json.loads(found[1])) if found is not None else None
-    if found is None or text is None:
-        raise ApiError(404, f"QSYS result {result_id} not found")
+    if found is None:
+        raise missing(context.store, "QSYS result", result_id)
+    job = context.store.get_job(found[0].job_id)
+    if job is not None:
+        require_project_of(context.store, user, "result", result_id, job.project_id)
+    text = qsys_result(json.loads(found[1]))
+    if text is None:
+        raise ApiError(404, f"result {result_id} is not a QSYS result (a pytket circuit's)")
     if version not in (3, 4):
         raise ApiError(400, f"version must be 3 (QIR output) or 4 (raw), not {version}")
     if chunk_number > 0:

@@ -6,9 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from qiskit_nexus_provider.emulator.access import missing, require_project_of
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import raw_json_response
-from qiskit_nexus_provider.emulator.routes.deps import ERROR_RESPONSES, Context, require_auth
+from qiskit_nexus_provider.emulator.routes.deps import (
+    ERROR_RESPONSES,
+    Context,
+    User,
+    require_auth,
+)
 from qiskit_nexus_provider.emulator.serialize import (
     compilation_resource,
     included_projects,
@@ -21,20 +27,28 @@ router = APIRouter(dependencies=[Depends(require_auth)], responses=ERROR_RESPONS
 
 
 @router.get("/api/results/v1beta3/{result_id}", tags=["results"], response_model=dict[str, Any])
-async def get_result(context: Context, result_id: str) -> Response:
+async def get_result(context: Context, user: User, result_id: str) -> Response:
     """A pytket ``BackendResult`` dictionary, with the device's ``backend_snapshot`` included."""
     found = context.store.get_result_text(result_id)
-    if found is None or '"result_type":"QSYS"' in found[1]:  # QSYS: issue 14, routes/qir.py
-        raise ApiError(404, f"result {result_id} not found")
+    if found is None:
+        raise missing(context.store, "result", result_id)
+    job = context.store.get_job(found[0].job_id)
+    if job is not None:
+        require_project_of(context.store, user, "result", result_id, job.project_id)
+    if '"result_type":"QSYS"' in found[1]:  # a QIR item's: /api/qsys_results (routes/qir.py)
+        raise ApiError(
+            404, f"result {result_id} is a QSYS result: /api/qsys_results/v1beta2/partial serves it"
+        )
     return raw_json_response(result_document_bytes(*found))
 
 
 @router.get("/api/compilations/v1beta3/{compilation_id}", tags=["compilations"])
-async def get_compilation(context: Context, compilation_id: str) -> dict[str, Any]:
+async def get_compilation(context: Context, user: User, compilation_id: str) -> dict[str, Any]:
     """A compilation record linking the original and the compiled circuit."""
     compilation = context.store.get_compilation(compilation_id)
     if compilation is None:
-        raise ApiError(404, f"compilation {compilation_id} not found")
+        raise missing(context.store, "compilation", compilation_id)
+    require_project_of(context.store, user, "compilation", compilation_id, compilation.project_id)
     projects = context.store.get_projects([compilation.project_id])
     return {
         "data": compilation_resource(compilation),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from qiskit_nexus_provider.emulator.store.circuits import CircuitsMixin
 from qiskit_nexus_provider.emulator.store.projects import ProjectsMixin
+from qiskit_nexus_provider.emulator.store.properties import PropertiesMixin, PropertyDefinitionRow
 from qiskit_nexus_provider.emulator.store.qir import QirMixin
 from qiskit_nexus_provider.emulator.store.queue import QueueMixin
 from qiskit_nexus_provider.emulator.store.rows import (
@@ -30,13 +31,14 @@ __all__ = [
     "ItemRow",
     "JobRow",
     "ProjectRow",
+    "PropertyDefinitionRow",
     "ResultRow",
     "Store",
     "transition",
 ]
 
 
-class Store(ProjectsMixin, CircuitsMixin, QueueMixin, QirMixin):  # QirMixin: issue 14
+class Store(QirMixin, ProjectsMixin, PropertiesMixin, CircuitsMixin, QueueMixin):
     """Thread-safe SQLite storage of the emulator's state.
 
     Args:

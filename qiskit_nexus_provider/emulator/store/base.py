@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS projects (
     archived INTEGER NOT NULL DEFAULT 0,
     created TEXT NOT NULL,
     modified TEXT NOT NULL,
-    contents_modified TEXT NOT NULL
+    contents_modified TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT 'user-1'
 );
 CREATE TABLE IF NOT EXISTS circuits (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -95,6 +96,24 @@ CREATE TABLE IF NOT EXISTS compilations (
     modified TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS compilations_job ON compilations(job_id);
+CREATE TABLE IF NOT EXISTS gone (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS property_definitions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    property_type TEXT NOT NULL,
+    required INTEGER NOT NULL DEFAULT 0,
+    color TEXT NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL,
+    UNIQUE (project_id, name)
+);
 """
 
 
@@ -115,6 +134,11 @@ class StoreBase:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(projects)")}
+        if "owner" not in columns:  # a database written before users existed
+            self._conn.execute(
+                "ALTER TABLE projects ADD COLUMN owner TEXT NOT NULL DEFAULT 'user-1'"
+            )
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -148,6 +172,7 @@ class StoreBase:
             modified=row["modified"],
             contents_modified=row["contents_modified"],
             seq=row["seq"],
+            owner=row["owner"],
         )
 
     @staticmethod
@@ -201,7 +226,30 @@ class StoreBase:
             (json.dumps(status), status["status"], iso_now(), job_id),
         )
 
+    @staticmethod
+    def _bury(conn: sqlite3.Connection, kind: str, ids: Sequence[str], reason: str) -> None:
+        """Remember deleted ids, so that reading them answers 410 (gone), not 404."""
+        conn.executemany(
+            "INSERT OR REPLACE INTO gone (id, kind, reason) VALUES (?, ?, ?)",
+            [(i, kind, reason) for i in ids],
+        )
+
+    def _bury_job_outputs(self, conn: sqlite3.Connection, job_id: str, reason: str) -> None:
+        results = [r[0] for r in conn.execute("SELECT id FROM results WHERE job_id = ?", (job_id,))]
+        self._bury(conn, "result", results, reason)
+        compilations = [
+            r[0] for r in conn.execute("SELECT id FROM compilations WHERE job_id = ?", (job_id,))
+        ]
+        self._bury(conn, "compilation", compilations, reason)
+
+    def gone_reason(self, resource_id: str) -> str | None:
+        """Why a resource that existed is gone (deleted or purged), or ``None``."""
+        rows = self._query("SELECT kind, reason FROM gone WHERE id = ?", (resource_id,))
+        return f"{rows[0]['kind']} {resource_id} {rows[0]['reason']}" if rows else None
+
     def _delete_job_rows(self, conn: sqlite3.Connection, job_id: str) -> None:
+        self._bury_job_outputs(conn, job_id, "was deleted with its job")
+        self._bury(conn, "job", [job_id], "was deleted")
         conn.execute("DELETE FROM job_items WHERE job_id = ?", (job_id,))
         conn.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
         conn.execute("DELETE FROM compilations WHERE job_id = ?", (job_id,))

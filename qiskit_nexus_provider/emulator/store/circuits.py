@@ -124,6 +124,10 @@ class CircuitsMixin(StoreBase):
                 )
         return found
 
+    def count_circuits(self) -> int:
+        """Number of circuits."""
+        return int(self._query("SELECT COUNT(*) AS n FROM circuits")[0]["n"])
+
     def update_circuit(
         self,
         circuit_id: str,
@@ -163,6 +167,9 @@ class CircuitsMixin(StoreBase):
         if query.project_ids:
             sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
             params.extend(query.project_ids)
+        if query.owner is not None:
+            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
+            params.append(query.owner)
         rows = [self._circuit(r, with_content=False) for r in self._query(sql, params)]
         page, total = apply_query(rows, query, listable)
         full = self.get_circuits([c.id for c in page], with_content=True)

@@ -116,6 +116,9 @@ class JobsMixin(StoreBase):
         if query.project_ids:
             sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
             params.extend(query.project_ids)
+        if query.owner is not None:
+            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
+            params.append(query.owner)
         if query.statuses:
             sql += f" AND status_name IN ({','.join('?' * len(query.statuses))})"
             params.extend(query.statuses)
@@ -176,6 +179,7 @@ class JobsMixin(StoreBase):
                     f"job {job_id} is {job.status_name}; only jobs in {sorted(statuses)} are "
                     "retried (pass retry_status to choose)",
                 )
+            self._bury_job_outputs(conn, job_id, "was purged when its job was retried")
             conn.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
             conn.execute("DELETE FROM compilations WHERE job_id = ?", (job_id,))
             conn.execute(
@@ -190,6 +194,18 @@ class JobsMixin(StoreBase):
         updated = self.get_job(job_id)
         assert updated is not None
         return updated
+
+    def purge_results(self, job_id: str) -> int:
+        """Purge a job's results (as Nexus purges old data); reading them then answers 410.
+
+        Returns:
+            The number of results purged.
+        """
+        with self._tx() as conn:
+            ids = [r[0] for r in conn.execute("SELECT id FROM results WHERE job_id = ?", (job_id,))]
+            self._bury(conn, "result", ids, "was purged (old data is no longer kept)")
+            conn.execute("DELETE FROM results WHERE job_id = ?", (job_id,))
+        return len(ids)
 
     def get_result(self, result_id: str) -> ResultRow | None:
         """Return a result, or ``None``."""

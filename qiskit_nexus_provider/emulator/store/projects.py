@@ -11,6 +11,7 @@ from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.query import ListQuery, apply_query
 from qiskit_nexus_provider.emulator.store.base import StoreBase
 from qiskit_nexus_provider.emulator.store.rows import (
+    PRIMARY_USER,
     ProjectRow,
     iso_now,
     listable,
@@ -23,18 +24,24 @@ class ProjectsMixin(StoreBase):
     """Projects: create, read, update, delete, list."""
 
     def create_project(
-        self, name: str, description: str | None, properties: dict[str, Any]
+        self,
+        name: str,
+        description: str | None,
+        properties: dict[str, Any],
+        owner: str = PRIMARY_USER,
     ) -> ProjectRow:
-        """Create a project; names are unique (409 otherwise)."""
+        """Create a project of ``owner``; a user's project names are unique (409 otherwise)."""
         now = iso_now()
         project_id = str(uuid.uuid4())
         with self._tx() as conn:
-            if conn.execute("SELECT 1 FROM projects WHERE name = ?", (name,)).fetchone():
+            if conn.execute(
+                "SELECT 1 FROM projects WHERE name = ? AND owner = ?", (name, owner)
+            ).fetchone():
                 raise ApiError(409, f"a project named {name!r} already exists")
             conn.execute(
                 "INSERT INTO projects (id, name, description, properties, archived, created,"
-                " modified, contents_modified) VALUES (?, ?, ?, ?, 0, ?, ?, ?)",
-                (project_id, name, description, json.dumps(properties), now, now, now),
+                " modified, contents_modified, owner) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                (project_id, name, description, json.dumps(properties), now, now, now, owner),
             )
         project = self.get_project(project_id)
         assert project is not None
@@ -73,7 +80,8 @@ class ProjectsMixin(StoreBase):
             project = self._project(row)
             if name is not None and name != project.name:
                 clash = conn.execute(
-                    "SELECT 1 FROM projects WHERE name = ? AND id != ?", (name, project_id)
+                    "SELECT 1 FROM projects WHERE name = ? AND id != ? AND owner = ?",
+                    (name, project_id, project.owner),
                 ).fetchone()
                 if clash:
                     raise ApiError(409, f"a project named {name!r} already exists")
@@ -114,15 +122,30 @@ class ProjectsMixin(StoreBase):
             ]
             for job_id in job_ids:
                 self._delete_job_rows(conn, job_id)
+            circuits = [
+                r[0]
+                for r in conn.execute("SELECT id FROM circuits WHERE project_id = ?", (project_id,))
+            ]
+            self._bury(conn, "circuit", circuits, "was deleted with its project")
+            self._bury(conn, "project", [project_id], "was deleted")
             conn.execute("DELETE FROM circuits WHERE project_id = ?", (project_id,))
             conn.execute("DELETE FROM compilations WHERE project_id = ?", (project_id,))
+            conn.execute("DELETE FROM property_definitions WHERE project_id = ?", (project_id,))
             conn.execute("DELETE FROM projects WHERE id = ?", (project_id,))
+
+    def owned_project_ids(self, owner: str) -> list[str]:
+        """Ids of the projects of ``owner``."""
+        return [r["id"] for r in self._query("SELECT id FROM projects WHERE owner = ?", (owner,))]
 
     def list_projects(self, query: ListQuery) -> tuple[list[ProjectRow], int]:
         """List projects matching ``query``; returns the page and the total count."""
-        sql, params = "SELECT * FROM projects WHERE 1=1", []
+        sql = "SELECT * FROM projects WHERE 1=1"
+        params: list[Any] = []
         if query.archived is not None:
             sql += " AND archived = ?"
             params.append(int(query.archived))
+        if query.owner is not None:
+            sql += " AND owner = ?"
+            params.append(query.owner)
         rows = [self._project(r) for r in self._query(sql, params)]
         return apply_query(rows, query, listable)

@@ -14,7 +14,7 @@ from typing import Any
 
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.query import ListQuery, apply_query
-from qiskit_nexus_provider.emulator.store.base import StoreBase
+from qiskit_nexus_provider.emulator.store.projects import ProjectsMixin
 from qiskit_nexus_provider.emulator.store.rows import CircuitRow, iso_now, listable
 
 __all__ = ["QirMixin"]
@@ -36,8 +36,11 @@ CREATE INDEX IF NOT EXISTS qir_programs_project ON qir_programs(project_id);
 """
 
 
-class QirMixin(StoreBase):
-    """QIR programs: create, read, list."""
+class QirMixin(ProjectsMixin):
+    """QIR programs: create, read, list; deleted with their project.
+
+    It extends :class:`ProjectsMixin` so that deleting a project also deletes its programs.
+    """
 
     def __init__(self, path: str | Path | None = None) -> None:
         super().__init__(path)
@@ -116,5 +119,21 @@ class QirMixin(StoreBase):
         if query.project_ids:
             sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
             params.extend(query.project_ids)
+        if query.owner is not None:
+            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
+            params.append(query.owner)
         rows = [self._qir(r) for r in self._query(sql, params)]
         return apply_query(rows, query, listable)
+
+    def delete_project(self, project_id: str) -> None:
+        """Delete an archived project with everything in it, its QIR programs too (410 after)."""
+        super().delete_project(project_id)
+        with self._tx() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM qir_programs WHERE project_id = ?", (project_id,)
+                )
+            ]
+            self._bury(conn, "qir", ids, "was deleted with its project")
+            conn.execute("DELETE FROM qir_programs WHERE project_id = ?", (project_id,))

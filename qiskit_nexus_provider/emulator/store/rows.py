@@ -10,6 +10,7 @@ from qiskit_nexus_provider.api.models import utc_now
 from qiskit_nexus_provider.emulator.query import Listable
 
 __all__ = [
+    "PRIMARY_USER",
     "RUNNABLE",
     "TERMINAL",
     "CircuitRow",
@@ -32,6 +33,8 @@ _TIME_KEYS = {
     "CANCELLED": "cancelled_time",
     "ERROR": "error_time",
 }
+PRIMARY_USER = "user-1"
+"""Id of the emulator's first user (the one of ``NexusEmulator.token``)."""
 RUNNABLE = ("SUBMITTED", "QUEUED", "RETRYING")
 TERMINAL = ("COMPLETED", "CANCELLED", "ERROR", "DEPLETED", "TERMINATED")
 
@@ -111,6 +114,7 @@ class ProjectRow:
     modified: str
     contents_modified: str
     seq: int
+    owner: str = PRIMARY_USER
 
 
 @dataclass
