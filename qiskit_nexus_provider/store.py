@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
+from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from qiskit import QuantumCircuit, qpy
 
@@ -140,6 +141,16 @@ class JobStore:
     def file_for(self, job_id: str) -> Path:
         """Path of the record of ``job_id`` (validated first)."""
         return self.path / f"{check_job_id(job_id)}.json"
+
+    def lock(self, job_id: str) -> FileLock:
+        """An inter-process lock on the record of ``job_id`` (``<store>/.<job_id>.lock``).
+
+        Restores and reruns of a composite job hold it while they decide what to submit and
+        submit it, so that two processes never submit the same slot twice.  The lock is not
+        bound to a thread: a background thread may release what the caller acquired.
+        """
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return FileLock(self.path / f".{check_job_id(job_id)}.lock", thread_local=False)
 
     # -- write ------------------------------------------------------------------------------
     def save(self, record: JobRecord) -> Path:

@@ -208,8 +208,29 @@ class RemoteNexusBackend(NexusBackend):
         )
 
     def submit_job(self, job: NexusJob) -> None:
+        """Submit or adopt: a job whose idempotency key is already known is looked up first.
+
+        A key in ``job.state`` means an earlier attempt (this process, a killed one, or another
+        process) may already have created the Nexus job; it is looked up before anything is
+        uploaded or POSTed, and adopted when found.  The lookup is retried by the client's
+        :class:`~.RetryPolicy`; when it still fails, the submission fails (a failed lookup is
+        never taken for "not there"), so no duplicate job is created.
+        """
         options = job.options
         client = self.client
+        if job.state.get("client_key"):
+            found = client.find_job_by_client_key(job.state["client_key"])
+            if found is not None:
+                logger.info(
+                    "job with key %s already on Nexus as %s: adopted",
+                    job.state["client_key"],
+                    found.id,
+                )
+                job.set_job_id(found.id)
+                job.state["nexus_job_id"] = found.id
+                return
+        else:
+            job.state["client_key"] = uuid.uuid4().hex
         project_id = self._catalog.project_id()
         encoded = _encode_all(job.circuits)
         bar = progress_bar(
@@ -233,7 +254,7 @@ class RemoteNexusBackend(NexusBackend):
         if options.tket_optimisation_level is not None:
             program_ids = self._compile(job, project_id, circuit_ids)
         properties: dict[str, Any] = {
-            CLIENT_KEY_PROPERTY: job.state.get("client_key") or uuid.uuid4().hex,
+            CLIENT_KEY_PROPERTY: job.state["client_key"],
             SHOTS_PROPERTY: options.shots,
             MEMORY_PROPERTY: options.memory,
         }
