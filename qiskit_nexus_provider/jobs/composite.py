@@ -60,7 +60,7 @@ from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus, JobTimeoutError, JobV1
 from qiskit.result import Result
 
-from ..exceptions import CompositeJobError, JobCancelledError, StoreCorruptError
+from ..exceptions import CompositeJobError, JobCancelledError, JobFailedError, StoreCorruptError
 from ..options import NexusOptions
 from ..progress import progress_bar
 from ..results import experiment_header, failed_experiment, make_result
@@ -409,11 +409,13 @@ class NexusCompositeJob(JobV1):
         failures = self._failures()
         return "\n".join(f"{k}: {v}" for k, v in failures.items()) or None
 
-    def _failures(self) -> dict[str, str]:
+    def _failures(self, unreachable: dict[int, str] | None = None) -> dict[str, str]:
         failures: dict[str, str] = {}
         for slot in self._slots:
-            report = slot.report()
-            if report.status in (JobStatus.ERROR, JobStatus.CANCELLED):
+            report = self._slot_report(slot, unreachable or {})
+            if slot.index in (unreachable or {}):
+                failures[slot.label] = report.message or "not finished"
+            elif report.status in (JobStatus.ERROR, JobStatus.CANCELLED):
                 who = f"{slot.label} (job {slot.job.job_id()})" if slot.job else slot.label
                 failures[who] = f"{report.status.name}: {report.message or 'no reason given'}"
         return failures
@@ -483,35 +485,56 @@ class NexusCompositeJob(JobV1):
 
         Args:
             timeout: seconds to wait at most.
-            partial: keep going when sub-jobs failed: their circuits become unsuccessful
-                experiments (``result.results[i].success`` is false) so that indexes still match
-                the input batch.
+            partial: keep going when sub-jobs failed or cannot be reached: their circuits become
+                unsuccessful experiments (``result.results[i].success`` is false, ``status``
+                holds the reason) so that indexes still match the input batch.  With
+                ``partial=True`` nothing is raised for a slot: a sub-job still running at the
+                timeout, or whose status or result could not be fetched, is reported as not
+                finished, with the reason.
 
         Raises:
-            CompositeJobError: some sub-jobs failed or were cancelled and ``partial`` is false;
-                it names each failed sub-job with its message.
+            CompositeJobError: some sub-jobs failed, were cancelled or could not be reached and
+                ``partial`` is false; it names each such sub-job with its message.
             JobCancelledError: the composite was cancelled and ``partial`` is false.
-            qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first.
+            qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first and ``partial`` is
+                false.
         """
         if self._result is not None:
             return self._result
         deadline = None if timeout is None else time.monotonic() + timeout
-        self.block_for_submit(timeout)
+        try:
+            self.block_for_submit(timeout)
+        except JobTimeoutError:
+            if not partial:
+                raise
+        unreachable: dict[int, str] = {}
         for slot in self._slots:
             # Collect each finished sub-job's results while later ones still run.
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if slot.job is not None and slot.job.submitted and slot.submit_error is None:
-                slot.job.wait_for_final_state(timeout=remaining)
-                if slot.job.status() is JobStatus.DONE:
-                    slot.job.result()
-        failures = self._failures()
+            job = slot.job
+            if job is None or not job.submitted or slot.submit_error is not None or slot.pending:
+                continue
+            try:
+                job.wait_for_final_state(timeout=remaining)
+                if job.status() is JobStatus.DONE:
+                    job.result(timeout=remaining)
+            except JobTimeoutError as exc:
+                if not partial:
+                    raise
+                unreachable[slot.index] = f"not finished: {exc}"
+            except (JobFailedError, JobCancelledError):
+                pass  # reported by the slot's status
+            except Exception as exc:
+                logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
+                unreachable[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
+        failures = self._failures(unreachable)
         if failures and not partial:
             if self._cancelled:
                 raise JobCancelledError(self._job_id, "; ".join(failures.values()))
             raise CompositeJobError(self._job_id, failures)
         experiments = []
         for slot in self._slots:
-            report = slot.report()
+            report = self._slot_report(slot, unreachable)
             if report.status is JobStatus.DONE and slot.job is not None:
                 experiments.extend(slot.job.result().results)
             else:
@@ -526,7 +549,18 @@ class NexusCompositeJob(JobV1):
         )
         if not failures:
             self._result = result
+            with contextlib.suppress(Exception):  # keep the finished results (offline)
+                self._save()
         return result
+
+    @staticmethod
+    def _slot_report(slot: Slot, unreachable: dict[int, str]) -> StatusReport:
+        if slot.index in unreachable:
+            return StatusReport(JobStatus.RUNNING, unreachable[slot.index])
+        try:
+            return slot.report()
+        except Exception as exc:  # a status query that could not be answered
+            return StatusReport(JobStatus.RUNNING, f"not finished (unreachable: {exc})")
 
     def _headers(self, slot: Slot) -> list[dict[str, Any]]:
         if slot.circuits is not None:
