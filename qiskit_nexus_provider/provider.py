@@ -177,16 +177,35 @@ class NexusProvider:
         return job
 
     def _for_record(self, record: JobRecord) -> NexusProvider:
+        """The provider that talks to the record's server: this one, or an error.
+
+        The token goes only to the URL the user configured (the ``url`` argument, the
+        ``NEXUS_*`` variables, or the default Nexus): a record naming another server (one
+        restored from elsewhere, or edited) is refused rather than sent the token.
+
+        Raises:
+            PermissionError: the record's server is not the configured one; pass its URL as
+                ``url=`` to use it.
+        """
         spec = record.backend
-        if spec.kind != "remote" or spec.url in (None, self._url):
+        if spec.kind != "remote" or spec.url is None:
             return self
-        return NexusProvider(
-            self._token,
-            url=spec.url,
-            project=spec.project or self.project,
-            store_path=self.store.path,
-            **self._client_options,
-        )
+        configured = self.remote.url
+        if spec.url.rstrip("/") != configured.rstrip("/"):
+            raise PermissionError(
+                f"Job {record.job_id!r} ran on the Nexus at {spec.url}, but this provider is "
+                f"configured for {configured}; the token is only sent to the configured server. "
+                f"Pass url={spec.url!r} to restore it there."
+            )
+        if spec.project and spec.project != self.project:
+            return NexusProvider(
+                self._token,
+                url=configured,
+                project=spec.project,
+                store_path=self.store.path,
+                **self._client_options,
+            )
+        return self
 
     def retrieve_job(self, job_id: str) -> NexusJob | NexusCompositeJob:
         """Get a job by id: from the local store if persisted there, else from Nexus alone.

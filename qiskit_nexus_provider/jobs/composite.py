@@ -727,12 +727,17 @@ class NexusCompositeJob(JobV1):
         job_id: str,
         *,
         token: str | None = None,
+        url: str | None = None,
         store_path: str | Path | None = None,
         remove_from_store: bool = False,
     ) -> NexusCompositeJob:
         """Rebuild a composite from the store (see :meth:`.NexusJob.restore`)."""
         job = NexusJob.restore(
-            job_id, token=token, store_path=store_path, remove_from_store=remove_from_store
+            job_id,
+            token=token,
+            url=url,
+            store_path=store_path,
+            remove_from_store=remove_from_store,
         )
         if not isinstance(job, NexusCompositeJob):
             raise TypeError(f"{job_id!r} is a plain job; use NexusJob.restore().")

@@ -259,6 +259,7 @@ class NexusJob(JobV1):
         job_id: str,
         *,
         token: str | None = None,
+        url: str | None = None,
         store_path: str | Path | None = None,
         remove_from_store: bool = False,
     ) -> NexusJob:
@@ -267,6 +268,9 @@ class NexusJob(JobV1):
         Args:
             job_id: the id of the persisted job (a plain or a composite job).
             token: Nexus refresh token for remote jobs (default: the usual credential lookup).
+            url: the Nexus server of a remote job (default: ``NEXUS_*`` variables, else the
+                Nexus service).  The token is only sent there: a record naming another server
+                raises :class:`PermissionError` unless its URL is given here.
             store_path: the store folder (default: the user cache folder).
             remove_from_store: delete the record once loaded.
 
@@ -277,10 +281,11 @@ class NexusJob(JobV1):
             ValueError: ``job_id`` is not a valid id (e.g. it holds a path separator).
             JobNotFoundError: no such job in the store.
             StoreCorruptError: the file is unreadable; it names the file.
+            PermissionError: the job ran on another server than ``url``.
         """
         from ..provider import NexusProvider
 
-        provider = NexusProvider(token=token, store_path=store_path)
+        provider = NexusProvider(token=token, url=url, store_path=store_path)
         job = provider.restore_job(job_id)
         if remove_from_store:
             provider.store.delete(job_id)

@@ -69,7 +69,7 @@ def main() -> None:
     url, token, store, point, count, per_job = sys.argv[1:7]
     provider = NexusProvider(token=token, url=url, project="e2e", store_path=store)
     if point == "restore":
-        job = NexusCompositeJob.restore(count, token=token, store_path=store)
+        job = NexusCompositeJob.restore(count, token=token, url=url, store_path=store)
         job.block_for_submit(timeout=120)
         print("restored", [s.job.job_id() if s.job else None for s in job.slots], flush=True)
         return

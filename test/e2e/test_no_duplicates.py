@@ -88,7 +88,9 @@ def test_restore_adopts_sub_jobs_and_clears_their_stale_errors(
     job.block_for_submit(timeout=120)
     outage.end()
     assert job.status() is JobStatus.ERROR
-    restored = NexusCompositeJob.restore(job.job_id(), token=emu.token, store_path=store_path)
+    restored = NexusCompositeJob.restore(
+        job.job_id(), token=emu.token, url=emu.url, store_path=store_path
+    )
     assert all(s.submit_error is None for s in restored.slots), restored.report()
     check_counts(restored.result(timeout=120), 6, 2)
     assert restored.rerun_failed() == []
@@ -104,7 +106,9 @@ def test_restore_submits_nothing_the_user_did_not_ask_for(
     job.block_for_submit(timeout=120)
     outage.end()
     assert sub_jobs_on_server(emu, job.job_id()) == {}
-    restored = NexusCompositeJob.restore(job.job_id(), token=emu.token, store_path=store_path)
+    restored = NexusCompositeJob.restore(
+        job.job_id(), token=emu.token, url=emu.url, store_path=store_path
+    )
     restored.block_for_submit(timeout=60)
     assert sub_jobs_on_server(emu, job.job_id()) == {}, "restore resubmitted failed slots"
     assert restored.status() is JobStatus.ERROR
@@ -163,7 +167,9 @@ def test_kill_9_at_each_point_then_restore_loses_nothing_and_duplicates_nothing(
 ) -> None:
     count, per_job = 12, 3
     composite_id = _kill_at(emu, store_path, point, count, per_job, tmp_path / "home")
-    restored = NexusCompositeJob.restore(composite_id, token=emu.token, store_path=store_path)
+    restored = NexusCompositeJob.restore(
+        composite_id, token=emu.token, url=emu.url, store_path=store_path
+    )
     restored.block_for_submit(timeout=120)
     check_counts(restored.result(timeout=240), count, 2)
     one_job_per_slot(emu, composite_id, count // per_job)
@@ -181,6 +187,8 @@ def test_two_processes_restoring_at_once_submit_each_slot_once(
     emu.set_faults()
     assert [p.returncode for p in procs] == [0, 0], outputs
     one_job_per_slot(emu, composite_id, count // per_job)
-    restored = NexusCompositeJob.restore(composite_id, token=emu.token, store_path=store_path)
+    restored = NexusCompositeJob.restore(
+        composite_id, token=emu.token, url=emu.url, store_path=store_path
+    )
     check_counts(restored.result(timeout=240), count, 2)
     one_job_per_slot(emu, composite_id, count // per_job)
