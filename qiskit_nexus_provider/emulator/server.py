@@ -15,6 +15,7 @@ import uvicorn
 
 from qiskit_nexus_provider.emulator.app import create_asgi_app
 from qiskit_nexus_provider.emulator.auth import TokenManager
+from qiskit_nexus_provider.emulator.body_limit import DEFAULT_MAX_BODY_BYTES
 from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.faults import FaultConfig, FaultInjector
 from qiskit_nexus_provider.emulator.store import Store
@@ -56,6 +57,8 @@ class NexusEmulator:
         token: Refresh token clients must present; a random one when ``None``.
         host: Interface to bind.
         faults: Initial fault settings (:class:`FaultConfig` or a dictionary of its fields).
+        max_body_bytes: Largest request body accepted; a larger one is answered 413 before it is
+            read, parsed or authenticated (default 64 MiB).
     """
 
     def __init__(
@@ -66,7 +69,9 @@ class NexusEmulator:
         *,
         host: str = "127.0.0.1",
         faults: FaultConfig | Mapping[str, Any] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
+        self._max_body_bytes = max_body_bytes
         self._host = host
         self._requested_port = port
         self._port: int | None = None
@@ -105,7 +110,9 @@ class NexusEmulator:
         self._port = int(sock.getsockname()[1])
         store.recover()
         worker = Worker(store)
-        context = EmulatorContext(store, TokenManager(self._token), FaultInjector(), worker)
+        context = EmulatorContext(
+            store, TokenManager(self._token), FaultInjector(), worker, self._max_body_bytes
+        )
         context.apply_faults(self._faults)
         config = uvicorn.Config(
             create_asgi_app(context),
