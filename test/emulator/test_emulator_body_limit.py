@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 from collections.abc import Iterator
@@ -34,10 +35,9 @@ def _post(emu: NexusEmulator, body: bytes | None, chunks: list[bytes] | None = N
             conn.putheader("Content-Length", str(len(body)))
             wire = body
         conn.endheaders()
-        try:
+        # The server may answer and close before reading everything: read the answer anyway.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             conn.send(wire)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered and closed before reading everything: read the answer
         response = conn.getresponse()
         return response.status, json.loads(response.read() or b"{}")
     finally:
