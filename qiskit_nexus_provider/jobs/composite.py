@@ -328,6 +328,7 @@ class NexusCompositeJob(JobV1):
                 "start": slot.start,
                 "end": slot.stop - 1,
                 "attempt": slot.attempt,
+                "circuits": self.num_circuits,
             }
             slot.job = job
             slot.submit_error = None
