@@ -117,6 +117,25 @@ def test_restore_submits_nothing_the_user_did_not_ask_for(
     one_job_per_slot(emu, job.job_id(), 2)
 
 
+def test_restore_whose_lookups_fail_submits_nothing_then_rerun_adopts(
+    remote: NexusProvider, emu, monkeypatch, store_path: Path
+) -> None:
+    backend = remote.get_backend("aer_simulator")
+    outage = Outage(monkeypatch)  # POSTs land, responses lost, lookups fail from then on
+    job = backend.run(batch(backend, 6), shots=2, max_circuits_per_job=3, **FAST)
+    job.block_for_submit(timeout=120)
+    restored = NexusCompositeJob.restore(
+        job.job_id(), token=emu.token, url=emu.url, store_path=store_path
+    )
+    restored.block_for_submit(timeout=60)
+    assert all("could not check" in (s.submit_error or "") for s in restored.slots)
+    one_job_per_slot(emu, job.job_id(), 2)
+    outage.end()
+    assert restored.rerun_failed() == [0, 1]
+    check_counts(restored.result(timeout=120), 6, 2)
+    one_job_per_slot(emu, job.job_id(), 2)
+
+
 def _kill_at(emu, store_path: Path, point: str, count: int, per_job: int, home: Path) -> str:
     env = {**os.environ, "HOME": str(home), "PYTHONPATH": os.getcwd()}
     proc = subprocess.run(
