@@ -149,7 +149,12 @@ class NexusProvider:
         record = self.store.load(job_id)
         provider = self._for_record(record)
         backend = provider.backend_from_spec(record.backend)
-        options = NexusOptions.validated(record.options)
+        from .exceptions import OptionsError, StoreCorruptError
+
+        try:
+            options = NexusOptions.validated(record.options)
+        except OptionsError as exc:  # a checksum-valid record with wrong option types
+            raise StoreCorruptError(self.store.file_for(job_id), str(exc)) from None
         if record.kind == "composite":
             from .jobs.composite import NexusCompositeJob
 
@@ -157,20 +162,22 @@ class NexusProvider:
         from .jobs.job import NexusJob
 
         if record.circuits_qpy is None:
-            from .exceptions import StoreCorruptError
-
             raise StoreCorruptError(self.store.file_for(job_id), "the record holds no circuits")
+        try:
+            circuits = decode_circuits(record.circuits_qpy)
+        except Exception as exc:  # bad base64 or QPY
+            raise StoreCorruptError(
+                self.store.file_for(job_id), f"unreadable circuits ({type(exc).__name__}: {exc})"
+            ) from None
         job = NexusJob(
             backend,
             record.job_id,
-            decode_circuits(record.circuits_qpy),
+            circuits,
             options,
             state=record.state,
             submitted=True,
         )
         if not backend.resume_job(job):
-            from .exceptions import StoreCorruptError
-
             raise StoreCorruptError(
                 self.store.file_for(job_id), "the job was persisted but never submitted"
             )
