@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
     try:
         return int(args.func(args))
-    except (QiskitBackendNotFoundError, NexusProviderError, ValueError) as exc:
+    except (QiskitBackendNotFoundError, NexusProviderError, ValueError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

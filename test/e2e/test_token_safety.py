@@ -16,6 +16,7 @@ from qiskit import transpile
 from qiskit_nexus_provider import NexusJob, NexusProvider
 from qiskit_nexus_provider.api import NexusClient, RetryPolicy
 from qiskit_nexus_provider.api.errors import NexusConnectionError
+from qiskit_nexus_provider.cli import EXIT_USAGE, main
 from qiskit_nexus_provider.store import _checksum
 
 
@@ -69,6 +70,8 @@ def test_record_pointing_elsewhere_needs_an_explicit_url(
         NexusProvider(token=emu.token, url=emu.url, store_path=store_path).retrieve_job(
             job.job_id()
         )
+    common = ["--store-path", str(store_path), "--token", emu.token, "--url", emu.url]
+    assert main(["job", "show", job.job_id(), *common]) == EXIT_USAGE
 
 
 def test_connection_errors_and_their_causes_carry_no_token(tmp_path: Path, monkeypatch) -> None:
