@@ -93,7 +93,12 @@ def _check_finite(index: int, circuit: QuantumCircuit) -> None:
             f"{_label(index, circuit)} has a non-finite global phase ({circuit.global_phase})."
         )
     for position, instruction in enumerate(circuit.data):
-        for param in instruction.operation.params:
+        for param in instruction.params:
+            if type(param) is float:
+                if param - param == 0.0:  # fast path: NaN and +-inf give NaN
+                    continue
+            elif _finite(param):
+                continue
             if not _finite(param):
                 raise CircuitValidationError(
                     f"{_label(index, circuit)}: instruction {position} "
