@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -15,6 +17,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    field_validator,
 )
 from qiskit.providers import Options
 
@@ -36,6 +39,9 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
     listing the valid names, rather than raising: Qiskit tools (primitives, qiskit-experiments)
     pass options meant for other backends, and a warning keeps them working.  An invalid value of
     a known option always raises :class:`.OptionsError`.
+
+    Types are strict: an integer option takes an integer (Python or NumPy, never ``True`` or
+    ``"100"``), a flag takes a bool (never ``"yes"`` or ``1``), an interval takes a real number.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
@@ -91,6 +97,34 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
             "checked before anything is uploaded."
         ),
     )
+
+    # -- strict types --------------------------------------------------------------------------
+    @field_validator(
+        "shots", "seed_simulator", "max_circuits_per_job", "tket_optimisation_level", mode="before"
+    )
+    @classmethod
+    def _strict_int(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"must be an integer, not {type(value).__name__}")
+        return int(value)
+
+    @field_validator("memory", "with_progress_bar", mode="before")
+    @classmethod
+    def _strict_bool(cls, value: Any) -> Any:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"must be True or False, not {type(value).__name__}")
+        return bool(value)
+
+    @field_validator("poll_interval", "poll_max_interval", "max_cost", mode="before")
+    @classmethod
+    def _strict_real(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ValueError(f"must be a number, not {type(value).__name__}")
+        return float(value)
 
     # -- Mapping interface -------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
