@@ -50,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_POOL_SIZE = 16
+DEFAULT_POOL_SIZE = 32  # = the default max_concurrent_requests run option
 """Connections kept per host, enough for concurrent uploads to reuse connections."""
 
 REFRESH_PATH = "/auth/tokens/refresh"

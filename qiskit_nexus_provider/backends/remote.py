@@ -307,7 +307,10 @@ class RemoteNexusBackend(NexusBackend):
 
         try:
             circuit_ids = client.upload_circuits(
-                project_id, encoded, max_workers=8, progress=progress
+                project_id,
+                encoded,
+                max_workers=options.max_concurrent_requests,
+                progress=progress,
             )
         finally:
             bar.close()
@@ -434,7 +437,7 @@ class RemoteNexusBackend(NexusBackend):
             if item.result_id is None:
                 raise NexusAPIError(f"item {item.item_id} of job {job.job_id()} has no result")
             result_ids.append(item.result_id)
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=job.options.max_concurrent_requests) as pool:
             payloads = list(pool.map(client.get_result, result_ids))
         experiments = []
         for header, payload in zip(headers, payloads, strict=True):

@@ -1,7 +1,10 @@
 """Gate table and angle formatting for the fast Qiskit → pytket JSON encoder.
 
 The table mirrors what :func:`pytket.extensions.qiskit.qiskit_to_tk` produces for
-Qiskit's standard gates, so that the fast path and the fallback agree op for op.
+Qiskit's standard gates, so that the fast path and the fallback agree op for op
+(except ``cs`` and ``csdg``, written as pytket's ``CS`` and ``CSdg`` where
+``qiskit_to_tk`` writes a ``QControlBox``).  The standard gates pytket has no op
+for are rewritten by :mod:`.decompose` before encoding.
 Angles are written the way ``pytket.Circuit.to_dict()`` writes them: in half-turns,
 reduced modulo the period pytket uses for that parameter, as strings.
 """
@@ -69,6 +72,9 @@ GATES: dict[str, GateSpec] = {
     "cz": GateSpec("CZ"),
     "ch": GateSpec("CH"),
     "csx": GateSpec("CSX"),
+    # qiskit_to_tk writes these two as a QControlBox; pytket has them natively.
+    "cs": GateSpec("CS"),
+    "csdg": GateSpec("CSdg"),
     "swap": GateSpec("SWAP"),
     "iswap": GateSpec("ISWAPMax"),
     "ecr": GateSpec("ECR"),
