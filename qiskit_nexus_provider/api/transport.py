@@ -170,6 +170,7 @@ class Transport:
         # plain http is only allowed there because the traffic never leaves the machine.
         host = urlsplit(self.base_url).hostname or ""
         self._proxies = dict(_NO_PROXY) if is_loopback_host(host) else None
+        self._answered = False  # whether the server has ever answered this transport
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, tokens={self.tokens!r})"
@@ -268,6 +269,9 @@ class Transport:
                     raise self._connection_error(method, url, exc) from exc
                 maybe_applied = _may_have_reached_server(exc)
                 retry_safe = idempotent or recover is not None or not maybe_applied
+                never_answered = not self._answered and not maybe_applied
+                if never_answered and attempt >= policy.first_contact_attempts:
+                    retry_safe = False  # a wrong URL or closed port, not an outage
                 if retry_safe and policy.can_retry(attempt):
                     self._wait(method, path, attempt, policy.delay(attempt), repr(exc))
                     continue
@@ -278,6 +282,7 @@ class Transport:
             except requests.RequestException as exc:
                 raise self._connection_error(method, url, exc) from exc
 
+            self._answered = True
             status = response.status_code
             if status in expected:
                 return parse(response)
