@@ -13,7 +13,8 @@ from types import TracebackType
 class EmulatorProcess:
     """``qiskit-nexus emulator`` in a subprocess; ``url`` and ``token`` once started."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra_args: str) -> None:
+        self.extra_args = list(extra_args)  # e.g. "--latency", "0.05"
         self.token = secrets.token_hex(16)
         self.url = ""
         self._proc: subprocess.Popen[str] | None = None
@@ -28,6 +29,7 @@ class EmulatorProcess:
                 "0",
                 "--token",
                 self.token,
+                *self.extra_args,
             ],
             stdout=subprocess.PIPE,
             text=True,
@@ -42,6 +44,17 @@ class EmulatorProcess:
         if not self.url:
             raise RuntimeError("the emulator did not print its URL")
         return self
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the emulator process has used so far (Linux /proc)."""
+        with open(f"/proc/{self.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     @property
     def port(self) -> int:

@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> None:
     """Run every benchmark; write the table (and the README's figures) unless ``--no-write``."""
     import bench_composite
     import bench_encoding
+    import bench_issue13
     import bench_offline
     import bench_remote
     from common import machine
@@ -170,6 +171,9 @@ def run(args: argparse.Namespace) -> None:
                 f"{c['wall'] / one['wall']:.2f}x time, {c['peak_mb'] / one['peak_mb']:.2f}x memory",
             )
         )
+
+    # Issue 13: the wire at 0 and 50 ms per request, every standard gate, Dask workers.
+    rows.extend(bench_issue13.rows(q))
 
     header = ("workload", "alternative", "qiskit-nexus-provider", "ratio")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]

@@ -298,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NexusAPIError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_REMOTE
-    except (QiskitBackendNotFoundError, NexusProviderError, ValueError) as exc:
+    except (QiskitBackendNotFoundError, NexusProviderError, ValueError, PermissionError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except JobTimeoutError as exc:

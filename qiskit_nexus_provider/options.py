@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -15,6 +17,7 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    field_validator,
 )
 from qiskit.providers import Options
 
@@ -36,6 +39,9 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
     listing the valid names, rather than raising: Qiskit tools (primitives, qiskit-experiments)
     pass options meant for other backends, and a warning keeps them working.  An invalid value of
     a known option always raises :class:`.OptionsError`.
+
+    Types are strict: an integer option takes an integer (Python or NumPy, never ``True`` or
+    ``"100"``), a flag takes a bool (never ``"yes"`` or ``1``), an interval takes a real number.
     """
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
@@ -97,6 +103,93 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
         ),
     )
 
+    # -- strict types --------------------------------------------------------------------------
+    @field_validator(
+        "shots", "seed_simulator", "max_circuits_per_job", "tket_optimisation_level", mode="before"
+    )
+    @classmethod
+    def _strict_int(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+            raise ValueError(f"must be an integer, not {type(value).__name__}")
+        return int(value)
+
+    @field_validator("memory", "with_progress_bar", mode="before")
+    @classmethod
+    def _strict_bool(cls, value: Any) -> Any:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"must be True or False, not {type(value).__name__}")
+        return bool(value)
+
+    @field_validator("poll_interval", "poll_max_interval", "max_cost", mode="before")
+    @classmethod
+    def _strict_real(cls, value: Any) -> Any:
+        if value is None:
+            return value
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise ValueError(f"must be a number, not {type(value).__name__}")
+        return float(value)
+
+    max_concurrent_requests: int = Field(
+        default=32,
+        ge=1,
+        le=64,
+        description=(
+            "Remote backends only: requests in flight at once when uploading circuits and "
+            "downloading results; answers 429 are retried after their Retry-After by the client. "
+            "32 measured best at 50 ms per request (benchmarks/bench_issue13.py: 8 -> 6.7 s, "
+            "16 -> 3.8 s, 32 -> 3.2 s, 64 -> 3.3 s for 300 circuits)."
+        ),
+    )
+    executor: Any = Field(
+        default=None,
+        exclude=True,
+        description=(
+            "Offline simulators only: an executor (concurrent.futures.Executor, "
+            "dask.distributed.Client) the job's circuits run on, in parts of max_job_size. "
+            "Not persisted: a restored job runs in process."
+        ),
+    )
+    max_job_size: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Offline simulators with an executor: circuits per task sent to it (default: the "
+            "batch split evenly over the executor's workers)."
+        ),
+    )
+    device: Literal["CPU", "GPU"] = Field(
+        default="CPU",
+        description=(
+            "Offline simulators only: Aer's device. 'GPU' needs qiskit-aer-gpu and a CUDA GPU."
+        ),
+    )
+
+    @field_validator("executor")
+    @classmethod
+    def _check_executor(cls, value: Any) -> Any:
+        if value is not None and not callable(getattr(value, "submit", None)):
+            raise ValueError(
+                "executor must have a submit(fn, *args) method, like a "
+                "concurrent.futures.Executor or a dask.distributed.Client"
+            )
+        return value
+
+    @field_validator("device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        if value != "CPU":
+            from .backends.aer_executor import available_devices
+
+            if value not in available_devices():
+                raise ValueError(
+                    f"device {value!r} is not available to qiskit-aer here (available: "
+                    f"{', '.join(available_devices())}); device='GPU' needs the qiskit-aer-gpu "
+                    "package and a CUDA GPU"
+                )
+        return value
+
     # -- Mapping interface -------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
         if key not in type(self).model_fields:
@@ -118,7 +211,8 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
     @classmethod
     def to_qiskit_options(cls) -> Options:
         """The defaults as a Qiskit :class:`~qiskit.providers.Options` (default options)."""
-        return Options(**cls().model_dump())
+        defaults = cls()
+        return Options(**{name: getattr(defaults, name) for name in cls.model_fields})
 
     def updated(self, **changes: Any) -> NexusOptions:
         """Return a validated copy with ``changes`` applied.
@@ -137,7 +231,9 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
                 UnknownOptionWarning,
                 stacklevel=3,
             )
-        merged = {**self.model_dump(), **{k: v for k, v in changes.items() if k in known}}
+        # getattr, not model_dump(): the executor is excluded from dumps (never persisted).
+        current = {name: getattr(self, name) for name in known}
+        merged = {**current, **{k: v for k, v in changes.items() if k in known}}
         return self.validated(merged)
 
     @classmethod

@@ -230,7 +230,12 @@ class NexusProvider:
         record = self.store.load(job_id)
         provider = self._for_record(record, url)
         backend = provider.backend_from_spec(record.backend)
-        options = NexusOptions.validated(record.options)
+        from .exceptions import OptionsError, StoreCorruptError
+
+        try:
+            options = NexusOptions.validated(record.options)
+        except OptionsError as exc:  # a checksum-valid record with wrong option types
+            raise StoreCorruptError(self.store.file_for(job_id), str(exc)) from None
         if record.kind == "composite":
             from .jobs.composite import NexusCompositeJob
 
@@ -238,29 +243,51 @@ class NexusProvider:
         from .jobs.job import NexusJob
 
         if record.circuits_qpy is None:
-            from .exceptions import StoreCorruptError
-
             raise StoreCorruptError(self.store.file_for(job_id), "the record holds no circuits")
+        try:
+            circuits = decode_circuits(record.circuits_qpy)
+        except Exception as exc:  # bad base64 or QPY
+            raise StoreCorruptError(
+                self.store.file_for(job_id), f"unreadable circuits ({type(exc).__name__}: {exc})"
+            ) from None
         job = NexusJob(
             backend,
             record.job_id,
-            decode_circuits(record.circuits_qpy),
+            circuits,
             options,
             state=record.state,
             submitted=True,
         )
         if not backend.resume_job(job):
-            from .exceptions import StoreCorruptError
-
             raise StoreCorruptError(
                 self.store.file_for(job_id), "the job was persisted but never submitted"
             )
         return job
 
     def _for_record(self, record: JobRecord, url: str | None = None) -> NexusProvider:
+        """The provider that talks to the record's server: this one, another, or an error.
+
+        The token goes only to a URL the user chose: the configured one (the ``url`` argument,
+        the ``NEXUS_*`` variables, or the default Nexus), or ``url`` given here.  A record naming
+        another server (one restored from elsewhere, or edited) is refused rather than sent the
+        token.
+
+        Raises:
+            PermissionError: the record's server is not the configured one and no ``url`` was
+                given; pass its URL as ``url=`` to use it.
+        """
         spec = record.backend
-        target = url or spec.url
-        if spec.kind != "remote" or target in (None, self._url):
+        if spec.kind != "remote" or spec.url is None:
+            return self
+        configured = self.remote.url
+        if url is None and spec.url.rstrip("/") != configured.rstrip("/"):
+            raise PermissionError(
+                f"Job {record.job_id!r} ran on the Nexus at {spec.url}, but this provider is "
+                f"configured for {configured}; the token is only sent to the configured server. "
+                f"Pass url={spec.url!r} to restore it there."
+            )
+        target = url or configured
+        if target.rstrip("/") == configured.rstrip("/") and spec.project in (None, self.project):
             return self
         return NexusProvider(
             self._token,

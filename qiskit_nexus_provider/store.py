@@ -18,12 +18,15 @@ import io
 import json
 import os
 import re
+import stat
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import platformdirs
+from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from qiskit import QuantumCircuit, qpy
 
@@ -44,16 +47,18 @@ SCHEMA_VERSION = 1
 """Version of the record format.  A file of a newer version is refused with a clear error (upgrade
 the package); when the format changes, older versions will be migrated on load."""
 
-_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$")
+_JOB_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}")
+_MAX_RECORD_BYTES = 512 * 1024 * 1024
 
 
 def check_job_id(job_id: str) -> str:
     """Return ``job_id`` if it is safe as a file name, else raise :class:`ValueError`.
 
     Ids with path separators, ``..``, leading dots or characters outside ``[A-Za-z0-9_.:-]`` are
-    refused before anything touches the disk.
+    refused before anything touches the disk.  The whole string must match (a trailing newline
+    is refused too).
     """
-    if not isinstance(job_id, str) or not _JOB_ID.match(job_id) or ".." in job_id:
+    if not isinstance(job_id, str) or not _JOB_ID.fullmatch(job_id) or ".." in job_id:
         raise ValueError(
             f"Invalid job id {job_id!r}: ids may only contain letters, digits, '_', '-', '.', ':' "
             "and no '..' or path separators."
@@ -128,7 +133,9 @@ class JobStore:
 
     Args:
         path: the folder; ``None`` for :func:`default_store_path`.  It is created with mode 0700
-            when first written to.
+            when first written to.  An existing folder that group or others may read or write
+            is tightened to 0700 (with a :class:`UserWarning`), or, if that fails, reported by a
+            warning each time the store is written.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -141,11 +148,43 @@ class JobStore:
         """Path of the record of ``job_id`` (validated first)."""
         return self.path / f"{check_job_id(job_id)}.json"
 
+    def ensure_folder(self) -> None:
+        """Create the folder (mode 0700), or tighten an existing one open to group or others."""
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mode = stat.S_IMODE(self.path.stat().st_mode)
+        if mode & 0o077:
+            try:
+                os.chmod(self.path, mode & 0o700)
+            except OSError as exc:
+                warnings.warn(
+                    f"The job store {self.path} has mode {mode:o}: other users may read or alter "
+                    f"its records, and it could not be tightened ({exc}).",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            else:
+                warnings.warn(
+                    f"The job store {self.path} had mode {mode:o}; tightened to "
+                    f"{mode & 0o700:o} (owner only).",
+                    UserWarning,
+                    stacklevel=3,
+                )
+
+    def lock(self, job_id: str) -> FileLock:
+        """An inter-process lock on the record of ``job_id`` (``<store>/.<job_id>.lock``).
+
+        Restores and reruns of a composite job hold it while they decide what to submit and
+        submit it, so that two processes never submit the same slot twice.  The lock is not
+        bound to a thread: a background thread may release what the caller acquired.
+        """
+        self.ensure_folder()
+        return FileLock(self.path / f".{check_job_id(job_id)}.lock", thread_local=False)
+
     # -- write ------------------------------------------------------------------------------
     def save(self, record: JobRecord) -> Path:
         """Write ``record`` atomically (temporary file, fsync, rename) with mode 0600."""
         target = self.file_for(record.job_id)
-        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.ensure_folder()
         payload = record.model_dump(mode="json")
         document = {"checksum": _checksum(payload), "record": payload}
         fd, tmp_name = tempfile.mkstemp(prefix=f".{record.job_id}.", suffix=".tmp", dir=self.path)
@@ -173,10 +212,20 @@ class JobStore:
         """
         path = self.file_for(job_id)
         try:
-            text = path.read_text(encoding="utf-8")
+            if path.stat().st_size > _MAX_RECORD_BYTES:
+                raise StoreCorruptError(path, f"larger than {_MAX_RECORD_BYTES} bytes")
+            text = path.read_bytes().decode("utf-8")
         except FileNotFoundError:
             raise JobNotFoundError(
                 f"No persisted job {job_id!r} in the store {self.path}."
+            ) from None
+        except UnicodeDecodeError as exc:
+            raise StoreCorruptError(
+                path, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
+        except OSError as exc:  # a directory, a symlink loop, no permission
+            raise StoreCorruptError(
+                path, f"cannot be read ({type(exc).__name__}: {exc.strerror})"
             ) from None
         record = self._parse(path, text)
         if record.job_id != job_id:
@@ -189,13 +238,17 @@ class JobStore:
             document = json.loads(text)
         except json.JSONDecodeError as exc:
             raise StoreCorruptError(path, f"not valid JSON ({exc})") from None
+        except RecursionError:
+            raise StoreCorruptError(path, "JSON nested too deeply") from None
         if not isinstance(document, dict) or not isinstance(document.get("record"), dict):
             raise StoreCorruptError(path, "no 'record' object")
         payload = document["record"]
         if document.get("checksum") != _checksum(payload):
             raise StoreCorruptError(path, "checksum mismatch (the file was modified or truncated)")
         version = payload.get("schema_version")
-        if not isinstance(version, int) or version > SCHEMA_VERSION:
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise StoreCorruptError(path, f"schema_version {version!r} is not a valid version")
+        if version > SCHEMA_VERSION:
             raise StoreCorruptError(
                 path,
                 f"schema_version {version!r} is not supported by this version of "
@@ -221,8 +274,15 @@ class JobStore:
         """Ids of every stored record, oldest file first."""
         if not self.path.is_dir():
             return []
-        files = sorted(self.path.glob("*.json"), key=lambda p: p.stat().st_mtime)
-        return [p.stem for p in files if _JOB_ID.match(p.stem)]
+
+        def mtime(path: Path) -> float:
+            try:
+                return path.lstat().st_mtime
+            except OSError:
+                return 0.0
+
+        files = sorted(self.path.glob("*.json"), key=mtime)
+        return [p.stem for p in files if _JOB_ID.fullmatch(p.stem) and ".." not in p.stem]
 
     def records(self) -> Iterator[tuple[str, JobRecord | StoreCorruptError]]:
         """Yield ``(job_id, record)`` for every stored job; unreadable ones yield the error."""
@@ -231,3 +291,5 @@ class JobStore:
                 yield job_id, self.load(job_id)
             except StoreCorruptError as exc:
                 yield job_id, exc
+            except JobNotFoundError:  # removed since it was listed
+                continue

@@ -7,9 +7,13 @@ microseconds per circuit.
 
 from __future__ import annotations
 
+import cmath
+import json
+import numbers
 from collections.abc import Sequence
 
 from qiskit import QuantumCircuit
+from qiskit.circuit import ParameterExpression
 from qiskit.transpiler import Target
 
 from .exceptions import CircuitValidationError
@@ -44,7 +48,9 @@ def validate_circuits(
     Raises:
         CircuitValidationError: the list is empty; a circuit is wider than the backend, uses an
             instruction the target lacks (inside control-flow blocks too; loops on a backend
-            without loops get their own message), has unbound parameters, or measures nothing.
+            without loops get their own message), has unbound parameters, a NaN or infinite
+            parameter (named with its instruction), metadata that cannot be stored as JSON (named
+            with its key), or measures nothing.
         TypeError: an item is not a :class:`~qiskit.QuantumCircuit`.
     """
     if len(circuits) == 0:
@@ -81,8 +87,67 @@ def validate_circuits(
                 f"{_label(index, circuit)} has {circuit.num_parameters} unbound parameter(s) "
                 f"({names}); bind them with assign_parameters() first."
             )
+        _check_finite(index, circuit)
+        _check_metadata(index, circuit)
         if "measure" not in ops:
             raise CircuitValidationError(
                 f"{_label(index, circuit)} has no measurement, so it would return no counts; "
                 "add measure() or measure_all()."
             )
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, ParameterExpression):
+        if value.parameters:
+            return True  # reported as unbound
+        try:
+            value = complex(value)
+        except (TypeError, ValueError):
+            return True
+    if isinstance(value, numbers.Complex) and not isinstance(value, bool):
+        return cmath.isfinite(complex(value))
+    return True
+
+
+def _check_finite(index: int, circuit: QuantumCircuit) -> None:
+    """Refuse NaN and infinite gate parameters and global phase: they would run, silently wrong."""
+    if not _finite(circuit.global_phase):
+        raise CircuitValidationError(
+            f"{_label(index, circuit)} has a non-finite global phase ({circuit.global_phase})."
+        )
+    for position, instruction in enumerate(circuit.data):
+        for param in instruction.params:
+            if type(param) is float:
+                if param - param == 0.0:  # fast path: NaN and +-inf give NaN
+                    continue
+            elif _finite(param):
+                continue
+            if not _finite(param):
+                raise CircuitValidationError(
+                    f"{_label(index, circuit)}: instruction {position} "
+                    f"({instruction.operation.name}) has the non-finite parameter {param}; "
+                    "angles must be finite numbers."
+                )
+
+
+def _check_metadata(index: int, circuit: QuantumCircuit) -> None:
+    """Metadata travels as JSON (the job store, the Nexus circuit properties): check it now."""
+    metadata = circuit.metadata
+    if not isinstance(metadata, dict):
+        raise CircuitValidationError(
+            f"{_label(index, circuit)} has metadata of type {type(metadata).__name__}; it must "
+            "be a dict."
+        )
+    for key, value in metadata.items():
+        if not isinstance(key, str):
+            raise CircuitValidationError(
+                f"{_label(index, circuit)} has the metadata key {key!r}, which is not a string; "
+                "metadata is stored as JSON."
+            )
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise CircuitValidationError(
+                f"{_label(index, circuit)} has metadata {key!r} that cannot be stored as JSON "
+                f"({exc}); use str, int, float, bool, None, lists and dicts of them."
+            ) from None

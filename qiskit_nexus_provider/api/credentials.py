@@ -33,6 +33,7 @@ __all__ = [
     "TOKEN_ENV_VAR",
     "Credentials",
     "check_secure_url",
+    "check_token",
     "is_loopback_host",
     "mask_token",
     "resolve_base_url",
@@ -112,6 +113,23 @@ def _read_token_file(path: Path, key: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def check_token(token: str | None, source: str) -> str | None:
+    """Refuse a token holding control characters (CR, LF, NUL...) or non-ASCII characters.
+
+    Such a token cannot be a Nexus token and would break (or inject into) the ``Cookie`` header;
+    the error names where the token came from, never the token.
+
+    Raises:
+        ValueError: the token holds a character outside printable ASCII.
+    """
+    if token is not None and any(not 0x20 < ord(ch) < 0x7F for ch in token):
+        raise ValueError(
+            f"The Nexus token from {source} holds control, space or non-ASCII characters; "
+            "it cannot be a valid token (check for a stray newline or quote)."
+        )
+    return token
+
+
 def resolve_credentials(
     token: str | None = None,
     *,
@@ -133,14 +151,20 @@ def resolve_credentials(
         token = token.strip()
         if not token:
             raise ValueError("The Nexus token must not be empty")
-        return Credentials(refresh_token=token, source="argument")
+        return Credentials(
+            refresh_token=check_token(token, "the token argument"), source="argument"
+        )
     environ = _environ(env)
     from_env = environ.get(TOKEN_ENV_VAR, "").strip()
     if from_env:
-        return Credentials(refresh_token=from_env, source="environment")
+        return Credentials(refresh_token=check_token(from_env, TOKEN_ENV_VAR), source="environment")
     directory = token_directory(env=environ, home=home)
-    refresh = _read_token_file(directory / _REFRESH_FILE, "refresh_token")
-    access = _read_token_file(directory / _ACCESS_FILE, "access_token")
+    refresh = check_token(
+        _read_token_file(directory / _REFRESH_FILE, "refresh_token"), str(directory / _REFRESH_FILE)
+    )
+    access = check_token(
+        _read_token_file(directory / _ACCESS_FILE, "access_token"), str(directory / _ACCESS_FILE)
+    )
     if refresh is None and access is None:
         return Credentials(refresh_token=None, source="none")
     return Credentials(refresh_token=refresh, access_token=access, source="qnexus files")

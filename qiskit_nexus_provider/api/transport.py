@@ -25,6 +25,7 @@ import time
 import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
@@ -40,7 +41,7 @@ from .auth import (
     refresh_cookie,
 )
 from .config import RetryPolicy, Timeouts
-from .credentials import Credentials, check_secure_url
+from .credentials import Credentials, check_secure_url, is_loopback_host
 from .errors import AuthenticationError, NexusConnectionError, error_from_response
 
 __all__ = ["DEFAULT_POOL_SIZE", "REFRESH_PATH", "Transport", "build_session", "user_agent"]
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-DEFAULT_POOL_SIZE = 16
+DEFAULT_POOL_SIZE = 32  # = the default max_concurrent_requests run option
 """Connections kept per host, enough for concurrent uploads to reuse connections."""
 
 REFRESH_PATH = "/auth/tokens/refresh"
@@ -57,6 +58,9 @@ REFRESH_PATH = "/auth/tokens/refresh"
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_NO_PROXY: dict[str, str | None] = {"http": None, "https": None, "all": None}
+"""Per-request ``proxies`` overriding ``HTTP(S)_PROXY``/``ALL_PROXY`` (requests drops ``None``)."""
+
 _TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
@@ -98,6 +102,22 @@ def build_session(pool_size: int = DEFAULT_POOL_SIZE) -> requests.Session:
     session.cookies.set_policy(_RejectAllCookies())
     session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
     return session
+
+
+def _scrub(exc: BaseException) -> None:
+    """Drop the request (its ``Cookie`` header holds a token) and response from ``exc``'s chain.
+
+    The provider's exceptions chain the ``requests`` exception that caused them; without this,
+    ``err.__cause__.request.headers["Cookie"]`` would hand the token to whoever logs the chain.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, requests.RequestException):
+            current.request = None
+            current.response = None
+        current = current.__cause__ or current.__context__
 
 
 def _may_have_reached_server(exc: requests.RequestException) -> bool:
@@ -146,6 +166,11 @@ class Transport:
         self.tokens = TokenManager(credentials)
         self._owns_session = session is None
         self.session = session if session is not None else build_session()
+        # A loopback server is reached directly, never through a proxy from the environment:
+        # plain http is only allowed there because the traffic never leaves the machine.
+        host = urlsplit(self.base_url).hostname or ""
+        self._proxies = dict(_NO_PROXY) if is_loopback_host(host) else None
+        self._answered = False  # whether the server has ever answered this transport
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, tokens={self.tokens!r})"
@@ -244,6 +269,9 @@ class Transport:
                     raise self._connection_error(method, url, exc) from exc
                 maybe_applied = _may_have_reached_server(exc)
                 retry_safe = idempotent or recover is not None or not maybe_applied
+                never_answered = not self._answered and not maybe_applied
+                if never_answered and attempt >= policy.first_contact_attempts:
+                    retry_safe = False  # a wrong URL or closed port, not an outage
                 if retry_safe and policy.can_retry(attempt):
                     self._wait(method, path, attempt, policy.delay(attempt), repr(exc))
                     continue
@@ -254,6 +282,7 @@ class Transport:
             except requests.RequestException as exc:
                 raise self._connection_error(method, url, exc) from exc
 
+            self._answered = True
             status = response.status_code
             if status in expected:
                 return parse(response)
@@ -319,8 +348,10 @@ class Transport:
                 headers=headers,
                 timeout=self.timeouts.for_request(upload=upload),
                 allow_redirects=False,
+                proxies=self._proxies,  # type: ignore[arg-type]  # None values are documented
             )
         except requests.RequestException as exc:
+            _scrub(exc)
             logger.debug(
                 "%s %s failed after %.3fs (attempt %d): %s",
                 method,

@@ -44,7 +44,6 @@ class NexusBackend(BackendV2):
         super().__init__(
             provider=provider, name=name, description=description, backend_version=backend_version
         )
-        self._nexus_options = NexusOptions()
 
     # -- BackendV2 -------------------------------------------------------------------------
     @classmethod
@@ -63,12 +62,22 @@ class NexusBackend(BackendV2):
 
     @property
     def run_options(self) -> NexusOptions:
-        """The backend's current default run options, as the validated model."""
-        return self._nexus_options
+        """The backend's current default run options, as the validated model.
+
+        :attr:`options` (Qiskit's :class:`~qiskit.providers.Options`) is the one source of
+        truth: ``backend.set_options(shots=500)``, ``backend.options.shots = 500`` and
+        ``backend.options.update_options(shots=500)`` all change what ``run()`` uses.  Values
+        set directly on :attr:`options` are validated here, when ``run()`` reads them.
+
+        Raises:
+            OptionsError: a value set on :attr:`options` is invalid.
+        """
+        fields = NexusOptions.model_fields
+        return NexusOptions.validated({k: v for k, v in self.options.items() if k in fields})
 
     def set_options(self, **fields: Any) -> None:
         """Set default run options, validated (an invalid value raises :class:`.OptionsError`)."""
-        self._nexus_options = self._nexus_options.updated(**fields)
+        self.run_options.updated(**fields)  # validates; unknown names warn
         known = {k: v for k, v in fields.items() if k in NexusOptions.model_fields}
         super().set_options(**known)
 
@@ -93,7 +102,8 @@ class NexusBackend(BackendV2):
             OptionsError: an option value is invalid.
         """
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
-        run_options = self._nexus_options.updated(**options) if options else self._nexus_options
+        defaults = self.run_options
+        run_options = defaults.updated(**options) if options else defaults
         validate_circuits(circuits, self.target, self.name)
         self.check_run_options(run_options)
         limit = run_options.max_circuits_per_job or self.max_circuits

@@ -117,7 +117,8 @@ class HeliosBackend(RemoteNexusBackend):
                 is set (Nexus compiles pytket circuits only).
             CircuitValidationError: a circuit cannot run here, or QIR cannot express it.
         """
-        run_options = self._nexus_options.updated(**options) if options else self._nexus_options
+        defaults = self.run_options
+        run_options = defaults.updated(**options) if options else defaults
         if self.device_kind == "qpu" and run_options.max_cost is None:
             raise OptionsError(
                 f"{self.name} needs a maximum cost per circuit: pass max_cost=<HQC> to run() "
@@ -172,7 +173,9 @@ class HeliosBackend(RemoteNexusBackend):
         """Upload the job's circuits as QIR programs; ids in order."""
         bitcodes = [self._bitcode(circuit) for circuit in job.circuits]
         programs = self._programs(job.circuits, bitcodes, job.options.nexus_properties)
-        return upload_qirs(self.client, project_id, programs)
+        return upload_qirs(
+            self.client, project_id, programs, max_workers=job.options.max_concurrent_requests
+        )
 
     def program_headers(self, program_ids: list[str]) -> list[dict[str, Any]]:
         """The Qiskit result headers stored on QIR programs (for retrieval).
@@ -196,11 +199,11 @@ class HeliosBackend(RemoteNexusBackend):
             return list(pool.map(header, program_ids))
 
     def _result_payloads(
-        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]]
+        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]], *, max_workers: int
     ) -> list[dict[str, Any]]:
         """The items' QSYS results (QIR output text), as pytket ``BackendResult`` dictionaries."""
         client = self.client
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
             texts = list(pool.map(lambda rid: get_qsys_result(client, rid), result_ids))
         return [
             qir_output_to_pytket(text, [(str(b[0]), int(b[1])) for b in bits])
@@ -241,7 +244,7 @@ class HeliosBackend(RemoteNexusBackend):
         """
         batch = [circuits] if isinstance(circuits, QuantumCircuit) else list(circuits)
         validate_circuits(batch, self.target, self.name)
-        options = self._nexus_options
+        options = self.run_options
         if nexus_properties is not None:
             options = options.updated(nexus_properties=nexus_properties)
         n_shots = options.shots if shots is None else int(shots)
@@ -250,7 +253,9 @@ class HeliosBackend(RemoteNexusBackend):
         project_id = self._catalog.project_id()
         self._catalog.check_user_properties(options.nexus_properties)
         programs = self._programs(batch, bitcodes, options.nexus_properties)
-        program_ids = upload_qirs(self.client, project_id, programs)
+        program_ids = upload_qirs(
+            self.client, project_id, programs, max_workers=options.max_concurrent_requests
+        )
         job = self.client.start_execute_job(
             project_id=project_id,
             name=f"qiskit-cost-{uuid.uuid4().hex[:8]}",

@@ -15,6 +15,7 @@ from qiskit_aer import AerSimulator
 from ..noise import HSERIES_NOISE, NoiseFigures, build_noise_model
 from ..store import BackendSpec
 from ..target import NATIVE_GATE_SET, build_target
+from .aer_executor import submit_in_parts
 from .base import NexusBackend
 
 if TYPE_CHECKING:
@@ -50,6 +51,13 @@ class OfflineSimulatorBackend(NexusBackend):
     Jobs run in a background thread; ``run()`` returns at once.  Every job is seeded (with
     ``seed_simulator``, or a seed drawn and persisted with the job), so a job restored in another
     process gives exactly the counts it gave before, with the same id.
+
+    Past one machine: the run option ``executor`` (a :class:`concurrent.futures.Executor` or a
+    :class:`dask.distributed.Client`) runs the batch on it in parts of ``max_job_size`` circuits
+    (default: split evenly over its workers), each part seeded so the counts equal the
+    single-process run's (see :mod:`qiskit_nexus_provider.backends.aer_executor`).  The executor
+    is not persisted with the job: a job restored elsewhere runs in process.  ``device="GPU"``
+    runs on Aer's GPU device (qiskit-aer-gpu); without one it raises :class:`.OptionsError`.
 
     Args:
         provider: the provider that made the backend, if any.
@@ -122,12 +130,20 @@ class OfflineSimulatorBackend(NexusBackend):
         return True
 
     def _start(self, job: NexusJob) -> None:
-        job.handle = self._simulator.run(
-            job.circuits,
-            shots=job.options.shots,
-            memory=job.options.memory,
-            seed_simulator=job.state["seed"],
-        )
+        options = job.options
+        run_options: dict[str, Any] = {
+            "shots": options.shots,
+            "memory": options.memory,
+            "seed_simulator": job.state["seed"],
+        }
+        if options.device != "CPU":
+            run_options["device"] = options.device
+        if options.executor is not None:
+            job.handle = submit_in_parts(
+                self._simulator, job.circuits, options.executor, run_options, options.max_job_size
+            )
+        else:
+            job.handle = self._simulator.run(job.circuits, **run_options)
 
     def job_status(self, job: NexusJob) -> StatusReport:
         from ..jobs.transport import StatusReport

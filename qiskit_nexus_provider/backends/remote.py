@@ -75,7 +75,8 @@ HEADER_PROPERTY = "qiskit_header"
 COMPOSITE_PROPERTY = "qiskit_nexus_composite"
 """Job property: the id of the composite job a sub-job belongs to."""
 SLOT_PROPERTY = "qiskit_nexus_slot"
-"""Job property: ``index:total:first:last:attempt`` of a sub-job in its composite."""
+"""Job property: ``index:total:first:last:attempt:circuits`` of a sub-job in its composite
+(``circuits``, the size of the whole batch, is absent from sub-jobs of older versions)."""
 SHOTS_PROPERTY = "qiskit_nexus_shots"
 """Job property: the shots per circuit the job was run with."""
 MEMORY_PROPERTY = "qiskit_nexus_memory"
@@ -132,7 +133,7 @@ _STATUS_MAP = {
     JobStatusEnum.DEPLETED: JobStatus.ERROR,
     JobStatusEnum.TERMINATED: JobStatus.ERROR,
 }
-_SLOT = re.compile(r"^(\d+):(\d+):(\d+):(\d+):(\d+)$")
+_SLOT = re.compile(r"(\d+):(\d+):(\d+):(\d+):(\d+)(?::(\d+))?")
 
 
 def map_status(status: JobStatusEnum, message: str | None, detail: str | None) -> StatusReport:
@@ -267,8 +268,29 @@ class RemoteNexusBackend(NexusBackend):
         self._catalog.check_user_properties(options.nexus_properties)
 
     def submit_job(self, job: NexusJob) -> None:
+        """Submit or adopt: a job whose idempotency key is already known is looked up first.
+
+        A key in ``job.state`` means an earlier attempt (this process, a killed one, or another
+        process) may already have created the Nexus job; it is looked up before anything is
+        uploaded or POSTed, and adopted when found.  The lookup is retried by the client's
+        :class:`~.RetryPolicy`; when it still fails, the submission fails (a failed lookup is
+        never taken for "not there"), so no duplicate job is created.
+        """
         options = job.options
         client = self.client
+        if job.state.get("client_key"):
+            found = client.find_job_by_client_key(job.state["client_key"])
+            if found is not None:
+                logger.info(
+                    "job with key %s already on Nexus as %s: adopted",
+                    job.state["client_key"],
+                    found.id,
+                )
+                job.set_job_id(found.id)
+                job.state["nexus_job_id"] = found.id
+                return
+        else:
+            job.state["client_key"] = uuid.uuid4().hex
         project_id = self._catalog.project_id()
         self._catalog.check_user_properties(options.nexus_properties)
         circuit_ids = self._upload_programs(job, project_id)
@@ -277,7 +299,7 @@ class RemoteNexusBackend(NexusBackend):
             program_ids = self._compile(job, project_id, circuit_ids)
         properties: dict[str, Any] = {
             **options.nexus_properties,
-            CLIENT_KEY_PROPERTY: job.state.get("client_key") or uuid.uuid4().hex,
+            CLIENT_KEY_PROPERTY: job.state["client_key"],
             SHOTS_PROPERTY: options.shots,
             MEMORY_PROPERTY: options.memory,
         }
@@ -287,7 +309,7 @@ class RemoteNexusBackend(NexusBackend):
             properties[SLOT_PROPERTY] = (
                 f"{composite['index']}:{composite['total']}:{composite['start']}:"
                 f"{composite['end']}:{composite['attempt']}"
-            )
+            ) + (f":{composite['circuits']}" if "circuits" in composite else "")
         resource = client.start_execute_job(
             project_id=project_id,
             name=options.job_name or f"qiskit-{job.job_id()[:8]}",
@@ -319,7 +341,10 @@ class RemoteNexusBackend(NexusBackend):
 
         try:
             return self.client.upload_circuits(
-                project_id, encoded, max_workers=8, progress=progress
+                project_id,
+                encoded,
+                max_workers=options.max_concurrent_requests,
+                progress=progress,
             )
         finally:
             bar.close()
@@ -418,7 +443,9 @@ class RemoteNexusBackend(NexusBackend):
                 raise NexusAPIError(f"item {item.item_id} of job {job.job_id()} has no result")
             result_ids.append(item.result_id)
         clbits_of = [[tuple(b) for b in header["clbits"]] for header in headers]
-        payloads = self._result_payloads(result_ids, clbits_of)
+        payloads = self._result_payloads(
+            result_ids, clbits_of, max_workers=job.options.max_concurrent_requests
+        )
         experiments = []
         for header, payload, clbits in zip(headers, payloads, clbits_of, strict=True):
             counts, memory = decode_result(payload, clbits, [], memory=job.options.memory)
@@ -459,15 +486,16 @@ class RemoteNexusBackend(NexusBackend):
             return list(pool.map(header, program_ids))
 
     def _result_payloads(
-        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]]
+        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]], *, max_workers: int
     ) -> list[dict[str, Any]]:
         """The pytket ``BackendResult`` dictionaries of the items' results, in order.
 
         Args:
             result_ids: The items' result ids.
             clbits: Each item's clbits as the Qiskit header names them (``(register, index)``).
+            max_workers: Concurrent downloads (the ``max_concurrent_requests`` option).
         """
-        with ThreadPoolExecutor(max_workers=8) as pool:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
             return list(pool.map(self.client.get_result, result_ids))
 
     def cancel_job(self, job: NexusJob) -> bool:
@@ -755,12 +783,15 @@ class RemoteCatalog:
         found: dict[int, tuple[int, Resource, tuple[int, int, int]]] = {}
         total = None
         self.project_id()  # the composite's properties must be defined to filter on them
+        num_circuits: int | None = None
         for resource in self.client.list_jobs(properties={COMPOSITE_PROPERTY: composite_id}):
             props = resource.attributes.get("properties") or {}
-            match = _SLOT.match(str(props.get(SLOT_PROPERTY, "")))
+            match = _SLOT.fullmatch(str(props.get(SLOT_PROPERTY, "")))
             if props.get(COMPOSITE_PROPERTY) != composite_id or match is None:
                 continue
-            index, count, first, last, attempt = (int(g) for g in match.groups())
+            index, count, first, last, attempt = (int(g) for g in match.groups()[:5])
+            if match.group(6) is not None:
+                num_circuits = int(match.group(6))
             total = count
             if index not in found or attempt > found[index][0]:
                 found[index] = (attempt, resource, (first, last, attempt))
@@ -772,6 +803,8 @@ class RemoteCatalog:
         slots = []
         options = None
         sizes = {i: (rng[0], rng[1]) for i, (_, _, rng) in found.items()}
+        if num_circuits is None and total - 1 in sizes:
+            num_circuits = sizes[total - 1][1] + 1
         for index in range(total):
             if index in found:
                 attempt, resource, (first, last, _) = found[index]
@@ -782,7 +815,7 @@ class RemoteCatalog:
                     {k: v for k, v in h.items() if k != "clbits"} for h in job.state["headers"]
                 ]
             else:
-                first, last = _guess_range(index, sizes)
+                first, last = _missing_range(index, total, sizes, num_circuits)
                 slot = Slot(
                     index=index,
                     start=first,
@@ -800,11 +833,24 @@ class RemoteCatalog:
         )
 
 
-def _guess_range(index: int, sizes: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    if not sizes:
-        return (0, -1)
-    size = max(last - first + 1 for first, last in sizes.values())
-    return index * size, index * size + size - 1
+def _missing_range(
+    index: int, total: int, ranges: dict[int, tuple[int, int]], num_circuits: int | None
+) -> tuple[int, int]:
+    """``(first, last)`` circuit of slot ``index``, which has no sub-job on the server.
+
+    Every slot but the last holds the same number of circuits (the chunk), known from any found
+    slot that is not the last (its size) or from the last one (its first index over its slot
+    index).  The last slot ends at the batch size, recorded by every sub-job (or, for sub-jobs of
+    older versions, known from a found last slot; otherwise the chunk is assumed full).
+    """
+    chunk = next((b - a + 1 for i, (a, b) in ranges.items() if i < total - 1), None)
+    if chunk is None:
+        chunk = next((a // i for i, (a, _) in ranges.items() if i > 0), 1)
+    first = index * chunk
+    last = first + chunk - 1
+    if num_circuits is not None:
+        last = min(last, num_circuits - 1)
+    return first, last
 
 
 def _backend_name(info: BackendInfo) -> str:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from qiskit_nexus_provider.emulator.body_limit import BodyLimitMiddleware
 from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.errors import ApiError, error_body
 from qiskit_nexus_provider.emulator.faults import FaultMiddleware
@@ -86,5 +87,11 @@ def create_app(context: EmulatorContext) -> FastAPI:
 
 
 def create_asgi_app(context: EmulatorContext) -> Any:
-    """The application wrapped in the fault-injection middleware (what the server runs)."""
-    return FaultMiddleware(create_app(context), context.faults)
+    """What the server runs: the application in the fault-injection middleware, in the body cap.
+
+    The body cap (:class:`.BodyLimitMiddleware`, ``context.max_body_bytes``) is outermost: an
+    oversized body is refused with 413 before anything reads, parses or authenticates it.
+    """
+    return BodyLimitMiddleware(
+        FaultMiddleware(create_app(context), context.faults), context.max_body_bytes
+    )

@@ -536,9 +536,9 @@ def resolve_target(config: dict[str, Any]) -> ExecutionTarget:
                 f"use one of {sorted(_QUANTINUUM_SIMULATORS)}",
             )
         noisy = spec.noisy if parsed.noisy_simulation is None else parsed.noisy_simulation
+        # Wide circuits run as matrix product states (see emulator/methods.py): the whole
+        # device fits.
         max_qubits = spec.n_qubits
-        if spec.kind != "syntax_checker":
-            max_qubits = min(max_qubits, MAX_SIMULATED_QUBITS)
         return ExecutionTarget(
             device=spec,
             config=dict(config),

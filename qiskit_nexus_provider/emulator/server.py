@@ -15,6 +15,7 @@ import uvicorn
 
 from qiskit_nexus_provider.emulator.app import create_asgi_app
 from qiskit_nexus_provider.emulator.auth import TokenManager
+from qiskit_nexus_provider.emulator.body_limit import DEFAULT_MAX_BODY_BYTES
 from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.faults import FaultConfig, FaultInjector
 from qiskit_nexus_provider.emulator.store import Store
@@ -60,6 +61,8 @@ class NexusEmulator:
             default ``wait_for`` uses the status websocket over TLS; trust the certificate with
             ``SSL_CERT_FILE`` (or set ``NEXUS_HTTPX_VERIFY=false``).
         tls_key: PEM private key file of ``tls_cert``.
+        max_body_bytes: Largest request body accepted; a larger one is answered 413 before it is
+            read, parsed or authenticated (default 64 MiB).
     """
 
     def __init__(
@@ -72,7 +75,9 @@ class NexusEmulator:
         faults: FaultConfig | Mapping[str, Any] | None = None,
         tls_cert: str | Path | None = None,
         tls_key: str | Path | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
+        self._max_body_bytes = max_body_bytes
         if (tls_cert is None) != (tls_key is None):
             raise ValueError("tls_cert and tls_key go together: give both or neither")
         self._tls = None if tls_cert is None else (str(tls_cert), str(tls_key))
@@ -114,7 +119,9 @@ class NexusEmulator:
         self._port = int(sock.getsockname()[1])
         store.recover()
         worker = Worker(store)
-        context = EmulatorContext(store, TokenManager(self._token), FaultInjector(), worker)
+        context = EmulatorContext(
+            store, TokenManager(self._token), FaultInjector(), worker, self._max_body_bytes
+        )
         context.apply_faults(self._faults)
         config = uvicorn.Config(
             create_asgi_app(context),

@@ -23,6 +23,7 @@ import numpy as np
 
 from qiskit_nexus_provider.emulator.conversion import CircuitError, PreparedCircuit
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, NoiseParams
+from qiskit_nexus_provider.emulator.methods import select_method
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -33,7 +34,6 @@ logger = logging.getLogger(__name__)
 
 _VIRTUAL_1Q = frozenset({"rz", "p", "u1", "z", "s", "sdg", "t", "tdg", "id", "delay"})
 _NON_GATES = frozenset({"measure", "reset", "barrier", "delay"})
-_DENSITY_MATRIX_MAX_QUBITS = 10
 _SINGLE_THREAD_MAX_QUBITS = 14
 
 
@@ -128,16 +128,12 @@ def _simulator_for(
 ) -> Any:
     from qiskit_aer import AerSimulator
 
-    method = target.method
     noisy = target.noise is not None or target.aer_noise_model is not None
-    if method == "automatic" and width <= 24:
-        # Aer's per-circuit method analysis costs more than the simulation of small circuits.
-        method = "statevector"
-    if method == "statevector" and noisy and width <= _DENSITY_MATRIX_MAX_QUBITS:
-        # Same distribution, but one density-matrix evolution then sampling, instead of one
-        # noisy state-vector trajectory per shot: much faster for small circuits.
-        method = "density_matrix"
-    options: dict[str, Any] = {"method": method}
+    # By width and noise: see qiskit_nexus_provider.emulator.methods.
+    choice = select_method(target.method, width, noisy)
+    options: dict[str, Any] = {"method": choice.method}
+    if choice.device != "CPU":
+        options["device"] = choice.device
     if width <= _SINGLE_THREAD_MAX_QUBITS:
         # Aer parallelises small circuits over shots with OpenMP, which only adds overhead
         # (and collapses when the machine is busy); one thread is much faster here.

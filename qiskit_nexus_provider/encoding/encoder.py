@@ -25,6 +25,7 @@ from qiskit.circuit import (
 from qiskit.circuit.library import C3XGate, C4XGate, MCXGate
 
 from .control_flow import ControlFlowEncoder, Guard
+from .decompose import expand_standard_gates
 from .gates import ANGLE_CACHES, GATES, UnsupportedAngleError, angle_miss, half_turns
 from .units import unit_map
 
@@ -245,7 +246,10 @@ def to_pytket_dict(circuit: QuantumCircuit) -> dict[str, Any]:
     numeric parameters, and the control flow ``if_else`` and ``switch_case``
     around them: conditions on a clbit, on a register value or on a classical
     expression, nested, written as pytket ``Conditional`` commands and ``ClExpr``
-    operations (see :mod:`qiskit_nexus_provider.encoding.control_flow`).
+    operations (see :mod:`qiskit_nexus_provider.encoding.control_flow`).  The
+    other standard gates (``rzx``, ``rccx``, ``xx_plus_yy``, ``global_phase``,
+    ...) are first rewritten into those, with the same unitary (see
+    :mod:`qiskit_nexus_provider.encoding.decompose`).
     Anything else (unbound parameters, custom or opaque gates, ``unitary``,
     ``initialize``, ...) is converted with ``qiskit_to_tk`` instead, which is
     logged at DEBUG level; errors raised by ``qiskit_to_tk`` propagate.  (In a
@@ -272,9 +276,17 @@ def to_pytket_dict(circuit: QuantumCircuit) -> dict[str, Any]:
     try:
         return _encode(circuit)
     except (_Unsupported, UnsupportedAngleError) as exc:
-        logger.debug(
-            "to_pytket_dict(%r): falling back to qiskit_to_tk: %s",
-            circuit.name,
-            exc,
-        )
-        return _fallback(circuit)
+        reason: Exception = exc
+    # Standard gates pytket has no op for (rzx, rccx, ...): rewritten exactly.
+    expanded = expand_standard_gates(circuit)
+    if expanded is not None:
+        try:
+            return _encode(expanded)
+        except (_Unsupported, UnsupportedAngleError) as exc:
+            circuit, reason = expanded, exc
+    logger.debug(
+        "to_pytket_dict(%r): falling back to qiskit_to_tk: %s",
+        circuit.name,
+        reason,
+    )
+    return _fallback(circuit)

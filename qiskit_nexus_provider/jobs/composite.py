@@ -19,9 +19,26 @@ Life of a composite job
 5. :meth:`rerun_failed` submits again only the slots that ended in ERROR or CANCELLED, or were
    never submitted.
 
-A composite restored from the store (:meth:`restore`) submits any slot that was never submitted
-(the write-ahead record is the user's intent to run it); slots that failed need
-:meth:`rerun_failed`.
+Submit or adopt
+---------------
+Every submission (the first one, a restore's, :meth:`rerun_failed`'s) goes through one path: a
+slot's sub-job keeps its idempotency key until it is known to have reached Nexus, and the key is
+looked up on the server before anything is uploaded or POSTed (see
+:meth:`.RemoteNexusBackend.submit_job`).  A lookup that fails is retried, and if it still fails
+the slot fails to submit: "could not look" is never taken for "not there".
+
+A composite restored from the store (:meth:`restore`) adopts every sub-job it finds (clearing a
+stale submission error) and submits only the slots that were never attempted (the write-ahead
+record is the user's intent to run them); slots that failed need :meth:`rerun_failed`.  Restores
+and reruns hold an inter-process lock on the record (:meth:`.JobStore.lock`) while they decide
+what to submit and submit it, and re-read the record under that lock, so two processes never
+submit the same slot.
+
+Seeds
+-----
+With ``seed_simulator`` set, slot ``i`` runs with a seed derived from the user's seed and ``i``
+(:func:`slot_seed`): sub-jobs are independent of one another (circuit *k* of two slots does not
+repeat the same shots) and the whole batch is reproducible.
 """
 
 from __future__ import annotations
@@ -37,11 +54,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+from filelock import BaseFileLock
 from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus, JobTimeoutError, JobV1
 from qiskit.result import Result
 
-from ..exceptions import CompositeJobError, JobCancelledError, StoreCorruptError
+from ..exceptions import CompositeJobError, JobCancelledError, JobFailedError, StoreCorruptError
 from ..options import NexusOptions
 from ..progress import progress_bar
 from ..results import experiment_header, failed_experiment, make_result
@@ -52,7 +71,7 @@ from .transport import StatusReport, WaitCallback
 if TYPE_CHECKING:
     from ..backends.base import NexusBackend
 
-__all__ = ["COMPOSITE_ID_PREFIX", "STATUS_PRIORITY", "NexusCompositeJob", "Slot"]
+__all__ = ["COMPOSITE_ID_PREFIX", "STATUS_PRIORITY", "NexusCompositeJob", "Slot", "slot_seed"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +89,26 @@ STATUS_PRIORITY = (
 """Aggregation order of sub-job statuses: the first one any sub-job has wins."""
 
 _MAX_SUBMIT_WORKERS = 4
+
+
+def slot_seed(seed: int, index: int) -> int:
+    """The simulator seed of slot ``index`` of a composite run with ``seed_simulator=seed``.
+
+    Derived with :class:`numpy.random.SeedSequence` from ``(seed, index)``: distinct slots get
+    statistically independent seeds, and the same ``(seed, index)`` always gives the same one.
+
+    Returns:
+        An integer in ``[0, 2**31)`` (accepted by Aer offline and by Aer on Nexus).
+    """
+    state = np.random.SeedSequence(entropy=seed, spawn_key=(index,)).generate_state(1, np.uint32)
+    return int(state[0]) & 0x7FFFFFFF
+
+
+def slot_options(options: NexusOptions, index: int) -> NexusOptions:
+    """The options of slot ``index``'s sub-job: the composite's, with the slot's own seed."""
+    if options.seed_simulator is None:
+        return options
+    return options.model_copy(update={"seed_simulator": slot_seed(options.seed_simulator, index)})
 
 
 @dataclass
@@ -106,7 +145,20 @@ class Slot:
         return self.job.status_report()
 
     def to_json(self) -> dict[str, Any]:
-        """The slot as stored in the composite record."""
+        """The slot as stored in the composite record.
+
+        An offline sub-job that finished keeps its result in the record (it lives nowhere else),
+        so a composite restored in another process answers with it instead of running again.
+        """
+        state = dict(self.job.state) if self.job is not None else {}
+        job = self.job
+        if (
+            job is not None
+            and job.submitted
+            and job.transport.spec().kind == "offline"
+            and job.status_report().status is JobStatus.DONE
+        ):
+            state["result"] = job.result().to_dict()
         return {
             "index": self.index,
             "start": self.start,
@@ -114,7 +166,7 @@ class Slot:
             "attempt": self.attempt,
             "job_id": self.job.job_id() if self.job is not None else None,
             "submitted": bool(self.job is not None and self.job.submitted),
-            "state": self.job.state if self.job is not None else {},
+            "state": state,
             "submit_error": self.submit_error,
             "cancelled_before_submit": self.cancelled_before_submit,
         }
@@ -208,20 +260,28 @@ class NexusCompositeJob(JobV1):
         starter.start()
 
     def _write_ahead_then_submit(self, slots: list[Slot]) -> None:
+        lock = self._store.lock(self._job_id)
+        lock.acquire()
         try:
-            for slot in self._slots:
-                if slot.circuits is not None:
-                    self._store.save(self._slot_record(slot))
-            self._save()
+            self._write_ahead(slots)
         except Exception as exc:
+            lock.release()
             logger.error("could not persist composite job %s: %s", self._job_id, exc)
             for slot in slots:
                 slot.submit_error = f"could not persist the composite job before submission: {exc}"
                 slot.pending = False
             return
-        self._submit_slots(slots)
+        self._submit_slots(slots, lock)
 
-    def _submit_slots(self, slots: list[Slot]) -> None:
+    def _write_ahead(self, slots: Sequence[Slot]) -> None:
+        """Write the slots' circuit records and the composite record before any submission."""
+        for slot in slots:
+            if slot.circuits is not None:
+                self._store.save(self._slot_record(slot))
+        self._save()
+
+    def _submit_slots(self, slots: list[Slot], lock: BaseFileLock | None = None) -> None:
+        """Submit ``slots`` in the background; release ``lock`` once every one is done."""
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
@@ -237,7 +297,9 @@ class NexusCompositeJob(JobV1):
             future = pool.submit(self._submit_slot, slot)
             future.add_done_callback(lambda _f: bar.update(1))
             slot.future = future
-        threading.Thread(target=_close_when_done, args=(slots, bar), daemon=True).start()
+        closer = threading.Thread(target=_close_when_done, args=(slots, bar, lock), daemon=True)
+        self._closer = closer
+        closer.start()
 
     def _submit_slot(self, slot: Slot) -> None:
         try:
@@ -253,7 +315,12 @@ class NexusCompositeJob(JobV1):
             backend: NexusBackend = self._backend
             job = slot.job
             if job is None or job.submitted:
-                job = NexusJob(backend, backend.new_job_id(), slot.circuits, self.options)
+                job = NexusJob(
+                    backend,
+                    backend.new_job_id(),
+                    slot.circuits,
+                    slot_options(self.options, slot.index),
+                )
                 job.state["client_key"] = uuid.uuid4().hex
             job.state["composite"] = {
                 "id": self._job_id,
@@ -262,11 +329,12 @@ class NexusCompositeJob(JobV1):
                 "start": slot.start,
                 "end": slot.stop - 1,
                 "attempt": slot.attempt,
+                "circuits": self.num_circuits,
             }
             slot.job = job
             slot.submit_error = None
-            self._save()  # the idempotency key is on disk before the POST
-            job.submit()
+            self._save()  # the idempotency key is on disk before the lookup and the POST
+            job.submit()  # submit or adopt: the key is looked up first
         except Exception as exc:
             logger.warning(
                 "sub-job for %s of %s failed to submit: %s", slot.label, self._job_id, exc
@@ -372,11 +440,13 @@ class NexusCompositeJob(JobV1):
         failures = self._failures()
         return "\n".join(f"{k}: {v}" for k, v in failures.items()) or None
 
-    def _failures(self) -> dict[str, str]:
+    def _failures(self, unreachable: dict[int, str] | None = None) -> dict[str, str]:
         failures: dict[str, str] = {}
         for slot in self._slots:
-            report = slot.report()
-            if report.status in (JobStatus.ERROR, JobStatus.CANCELLED):
+            report = self._slot_report(slot, unreachable or {})
+            if slot.index in (unreachable or {}):
+                failures[slot.label] = report.message or "not finished"
+            elif report.status in (JobStatus.ERROR, JobStatus.CANCELLED):
                 who = f"{slot.label} (job {slot.job.job_id()})" if slot.job else slot.label
                 failures[who] = f"{report.status.name}: {report.message or 'no reason given'}"
         return failures
@@ -447,35 +517,56 @@ class NexusCompositeJob(JobV1):
 
         Args:
             timeout: seconds to wait at most.
-            partial: keep going when sub-jobs failed: their circuits become unsuccessful
-                experiments (``result.results[i].success`` is false) so that indexes still match
-                the input batch.
+            partial: keep going when sub-jobs failed or cannot be reached: their circuits become
+                unsuccessful experiments (``result.results[i].success`` is false, ``status``
+                holds the reason) so that indexes still match the input batch.  With
+                ``partial=True`` nothing is raised for a slot: a sub-job still running at the
+                timeout, or whose status or result could not be fetched, is reported as not
+                finished, with the reason.
 
         Raises:
-            CompositeJobError: some sub-jobs failed or were cancelled and ``partial`` is false;
-                it names each failed sub-job with its message.
+            CompositeJobError: some sub-jobs failed, were cancelled or could not be reached and
+                ``partial`` is false; it names each such sub-job with its message.
             JobCancelledError: the composite was cancelled and ``partial`` is false.
-            qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first.
+            qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first and ``partial`` is
+                false.
         """
         if self._result is not None:
             return self._result
         deadline = None if timeout is None else time.monotonic() + timeout
-        self.block_for_submit(timeout)
+        try:
+            self.block_for_submit(timeout)
+        except JobTimeoutError:
+            if not partial:
+                raise
+        unreachable: dict[int, str] = {}
         for slot in self._slots:
             # Collect each finished sub-job's results while later ones still run.
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if slot.job is not None and slot.job.submitted and slot.submit_error is None:
-                slot.job.wait_for_final_state(timeout=remaining)
-                if slot.job.status() is JobStatus.DONE:
-                    slot.job.result()
-        failures = self._failures()
+            job = slot.job
+            if job is None or not job.submitted or slot.submit_error is not None or slot.pending:
+                continue
+            try:
+                job.wait_for_final_state(timeout=remaining)
+                if job.status() is JobStatus.DONE:
+                    job.result(timeout=remaining)
+            except JobTimeoutError as exc:
+                if not partial:
+                    raise
+                unreachable[slot.index] = f"not finished: {exc}"
+            except (JobFailedError, JobCancelledError):
+                pass  # reported by the slot's status
+            except Exception as exc:
+                logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
+                unreachable[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
+        failures = self._failures(unreachable)
         if failures and not partial:
             if self._cancelled:
                 raise JobCancelledError(self._job_id, "; ".join(failures.values()))
             raise CompositeJobError(self._job_id, failures)
         experiments = []
         for slot in self._slots:
-            report = slot.report()
+            report = self._slot_report(slot, unreachable)
             if report.status is JobStatus.DONE and slot.job is not None:
                 experiments.extend(slot.job.result().results)
             else:
@@ -490,8 +581,19 @@ class NexusCompositeJob(JobV1):
         )
         if not failures:
             self._result = result
+            with contextlib.suppress(Exception):  # keep the finished results (offline)
+                self._save()
         self._save_if_newly_final()
         return result
+
+    @staticmethod
+    def _slot_report(slot: Slot, unreachable: dict[int, str]) -> StatusReport:
+        if slot.index in unreachable:
+            return StatusReport(JobStatus.RUNNING, unreachable[slot.index])
+        try:
+            return slot.report()
+        except Exception as exc:  # a status query that could not be answered
+            return StatusReport(JobStatus.RUNNING, f"not finished (unreachable: {exc})")
 
     def _headers(self, slot: Slot) -> list[dict[str, Any]]:
         if slot.circuits is not None:
@@ -518,30 +620,93 @@ class NexusCompositeJob(JobV1):
     def rerun_failed(self) -> list[int]:
         """Submit again the slots that ended in ERROR or CANCELLED, or were never submitted.
 
-        Finished (DONE) sub-jobs are kept.  Returns at once; the new submissions run in the
-        background like the first ones.
+        Finished (DONE) sub-jobs are kept.  The composite record is re-read under the record's
+        inter-process lock first, so a slot another process has already rerun is adopted rather
+        than submitted twice; a slot whose earlier submission failed keeps its idempotency key
+        and is looked up on Nexus before it is POSTed again.  The slots' records are written
+        before any submission.  Returns at once; the new submissions run in the background like
+        the first ones.
 
         Returns:
             The indexes of the slots submitted again.
+
+        Raises:
+            OSError: the slots could not be written to the store (nothing was submitted).
         """
         self.block_for_submit()
-        self._cancelled = False
-        self._result = None
-        again = [
-            slot
-            for slot in self._slots
-            if slot.report().status
-            in (JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.INITIALIZING)
-        ]
-        for slot in again:
-            slot.attempt += 1
-            slot.submit_error = None
-            slot.cancelled_before_submit = False
-            if slot.job is not None and slot.job.submitted:
-                slot.job = None
+        lock = self._store.lock(self._job_id)
+        lock.acquire()
+        try:
+            self._merge_from_store()
+            self._cancelled = False
+            self._result = None
+            again = [
+                slot
+                for slot in self._slots
+                if slot.report().status
+                in (JobStatus.ERROR, JobStatus.CANCELLED, JobStatus.INITIALIZING)
+            ]
+            for slot in again:
+                slot.cancelled_before_submit = False
+                if slot.job is not None and slot.job.submitted:
+                    slot.job = None  # it reached Nexus and failed there: a new attempt, a new key
+                    slot.attempt += 1
+                slot.submit_error = None
+            if again:
+                self._write_ahead(again)
+        except BaseException:
+            lock.release()
+            raise
         if again:
-            self._submit_slots(again)
+            self._submit_slots(again, lock)
+        else:
+            lock.release()
         return [slot.index for slot in again]
+
+    def _merge_from_store(self) -> None:
+        """Adopt the sub-jobs another process recorded for a later attempt of a slot."""
+        try:
+            record = self._store.load(self._job_id)
+            saved = {int(d["index"]): d for d in record.state["slots"]}
+        except Exception as exc:  # nothing to merge: this process's view stands
+            logger.debug("composite %s: no record to merge (%s)", self._job_id, exc)
+            return
+        for slot in self._slots:
+            data = saved.get(slot.index)
+            if data is None or int(data.get("attempt", 0)) <= slot.attempt:
+                continue
+            if slot.circuits is None or not data.get("job_id"):
+                continue
+            slot.attempt = int(data.get("attempt", 0))
+            self._attach(slot, data)
+
+    def _attach(self, slot: Slot, data: dict[str, Any]) -> bool:
+        """Set ``slot.job`` from its stored data, adopting the sub-job if it reached Nexus.
+
+        Returns whether the slot still needs to be submitted (its sub-job never reached Nexus
+        and it had not failed to submit).
+        """
+        assert slot.circuits is not None
+        backend: NexusBackend = self._backend
+        options = slot_options(self.options, slot.index)
+        state = dict(data.get("state") or {})
+        job = NexusJob(backend, data["job_id"], slot.circuits, options, state=state, submitted=True)
+        try:
+            reached = backend.resume_job(job)
+        except Exception as exc:
+            slot.job = NexusJob(backend, data["job_id"], slot.circuits, options, state=state)
+            slot.submit_error = (
+                f"could not check whether the sub-job reached Nexus ({type(exc).__name__}: "
+                f"{exc}); rerun_failed() looks again before submitting"
+            )
+            return False
+        if reached:
+            slot.job = job
+            slot.submit_error = None  # a stale error: the sub-job exists after all
+            return False
+        # Never reached the server: same idempotency key, submitted again if it never failed.
+        slot.job = NexusJob(backend, data["job_id"], slot.circuits, options, state=state)
+        return slot.submit_error is None and not slot.cancelled_before_submit
 
     # -- persistence -----------------------------------------------------------------------
     def _slot_record_id(self, slot: Slot) -> str:
@@ -596,12 +761,17 @@ class NexusCompositeJob(JobV1):
         job_id: str,
         *,
         token: str | None = None,
+        url: str | None = None,
         store_path: str | Path | None = None,
         remove_from_store: bool = False,
     ) -> NexusCompositeJob:
         """Rebuild a composite from the store (see :meth:`.NexusJob.restore`)."""
         job = NexusJob.restore(
-            job_id, token=token, store_path=store_path, remove_from_store=remove_from_store
+            job_id,
+            token=token,
+            url=url,
+            store_path=store_path,
+            remove_from_store=remove_from_store,
         )
         if not isinstance(job, NexusCompositeJob):
             raise TypeError(f"{job_id!r} is a plain job; use NexusJob.restore().")
@@ -611,56 +781,73 @@ class NexusCompositeJob(JobV1):
     def from_record(
         cls, backend: NexusBackend, record: JobRecord, store: JobStore
     ) -> NexusCompositeJob:
-        """Rebuild from a store record, reattach submitted sub-jobs, submit never-submitted ones."""
-        options = NexusOptions.validated(record.options)
+        """Rebuild from a store record: adopt every sub-job found, submit never-attempted slots.
+
+        Runs under the record's inter-process lock and re-reads the record under it, so that two
+        processes restoring the same composite at once submit each slot once at most.
+
+        Raises:
+            StoreCorruptError: the composite or a slot record is unreadable; it names the file.
+        """
+        lock = store.lock(record.job_id)
+        lock.acquire()
         try:
-            slot_data = list(record.state["slots"])
-        except (KeyError, TypeError):
-            raise StoreCorruptError(
-                store.file_for(record.job_id), "no slots in a composite"
-            ) from None
-        composite = cls(backend, record.job_id, [], options, store)
-        composite._started = True
-        composite._cancelled = bool(record.state.get("cancelled"))
-        composite._saved_status = record.status
-        unsubmitted: list[Slot] = []
-        for data in slot_data:
-            slot = Slot(
-                index=int(data["index"]),
-                start=int(data["start"]),
-                stop=int(data["stop"]),
-                attempt=int(data.get("attempt", 0)),
-                submit_error=data.get("submit_error"),
-                cancelled_before_submit=bool(data.get("cancelled_before_submit")),
-            )
-            slot_record = store.load(composite._slot_record_id(slot))
-            if slot_record.circuits_qpy is None:
-                raise StoreCorruptError(store.file_for(slot_record.job_id), "no circuits")
-            slot.circuits = decode_circuits(slot_record.circuits_qpy)
-            state = dict(data.get("state") or {})
-            if data.get("job_id") and (data.get("submitted") or state.get("client_key")):
-                job = NexusJob(
-                    backend, data["job_id"], slot.circuits, options, state=state, submitted=True
-                )
-                if backend.resume_job(job):
-                    slot.job = job
-                else:
-                    # Never reached the server: same idempotency key, submitted again below.
-                    slot.job = NexusJob(
-                        backend, data["job_id"], slot.circuits, options, state=state
-                    )
-                    unsubmitted.append(slot)
-            elif slot.submit_error is None and not slot.cancelled_before_submit:
-                unsubmitted.append(slot)
-            composite._slots.append(slot)
+            composite, unsubmitted = cls._rebuild(backend, store.load(record.job_id), store)
+            if not (unsubmitted and not composite._cancelled):
+                try:
+                    composite._save()  # adopted sub-jobs and cleared errors
+                except OSError as exc:
+                    logger.error("could not update composite record %s: %s", record.job_id, exc)
+        except BaseException:
+            lock.release()
+            raise
         if unsubmitted and not composite._cancelled:
             logger.info(
                 "composite %s: submitting %d slot(s) that were never submitted",
                 record.job_id,
                 len(unsubmitted),
             )
-            composite._submit_slots(unsubmitted)
+            composite._submit_slots(unsubmitted, lock)
+        else:
+            lock.release()
         return composite
+
+    @classmethod
+    def _rebuild(
+        cls, backend: NexusBackend, record: JobRecord, store: JobStore
+    ) -> tuple[NexusCompositeJob, list[Slot]]:
+        options = NexusOptions.validated(record.options)
+        path = store.file_for(record.job_id)
+        try:
+            slot_data = [dict(d) for d in record.state["slots"]]
+            composite = cls(backend, record.job_id, [], options, store)
+            composite._started = True
+            composite._cancelled = bool(record.state.get("cancelled"))
+            composite._saved_status = record.status
+            unsubmitted: list[Slot] = []
+            for data in slot_data:
+                slot = Slot(
+                    index=int(data["index"]),
+                    start=int(data["start"]),
+                    stop=int(data["stop"]),
+                    attempt=int(data.get("attempt", 0)),
+                    submit_error=data.get("submit_error"),
+                    cancelled_before_submit=bool(data.get("cancelled_before_submit")),
+                )
+                slot_record = store.load(composite._slot_record_id(slot))
+                if slot_record.circuits_qpy is None:
+                    raise StoreCorruptError(store.file_for(slot_record.job_id), "no circuits")
+                slot.circuits = decode_circuits(slot_record.circuits_qpy)
+                state = data.get("state") or {}
+                if data.get("job_id") and (data.get("submitted") or state.get("client_key")):
+                    if composite._attach(slot, data):
+                        unsubmitted.append(slot)
+                elif slot.submit_error is None and not slot.cancelled_before_submit:
+                    unsubmitted.append(slot)
+                composite._slots.append(slot)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise StoreCorruptError(path, f"invalid composite record ({exc!r})") from None
+        return composite, unsubmitted
 
     @classmethod
     def from_sub_jobs(
@@ -683,9 +870,13 @@ def _store_of(backend: Any) -> JobStore:
     return store if isinstance(store, JobStore) else JobStore()
 
 
-def _close_when_done(slots: list[Slot], bar: Any) -> None:
-    for slot in slots:
-        if slot.future is not None:
-            with contextlib.suppress(Exception):  # reported on the slot
-                slot.future.result()
-    bar.close()
+def _close_when_done(slots: list[Slot], bar: Any, lock: BaseFileLock | None = None) -> None:
+    try:
+        for slot in slots:
+            if slot.future is not None:
+                with contextlib.suppress(Exception):  # reported on the slot
+                    slot.future.result()
+        bar.close()
+    finally:
+        if lock is not None:
+            lock.release()

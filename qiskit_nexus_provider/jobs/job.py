@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus, JobV1
@@ -15,6 +16,7 @@ from qiskit.result import Result
 from ..exceptions import JobCancelledError, JobFailedError
 from ..options import NexusOptions
 from ..store import JobRecord, JobStore, encode_circuits
+from .polling import retry_transient
 from .transport import JobTransport, StatusReport, WaitCallback
 
 if TYPE_CHECKING:
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["NexusJob"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class NexusJob(JobV1):
@@ -136,6 +140,10 @@ class NexusJob(JobV1):
                 ``poll_interval`` option); it doubles up to ``poll_max_interval``.
             callback: ``callback(job_id, status, job)`` at every status query.
 
+        A status query that fails with a transient error (no response, HTTP 5xx or 429, after
+        the client's own retries) is logged and tried again with the same capped backoff: the
+        wait ends only at a final status or at ``timeout``.
+
         Raises:
             qiskit.providers.JobTimeoutError: the job was not final after ``timeout`` seconds.
                 The job is not cancelled.
@@ -143,11 +151,14 @@ class NexusJob(JobV1):
         self._require_submitted()
         if self._final is not None:
             return
+        started = time.monotonic()
         self.transport.wait_job(self, timeout, callback, wait)
-        self.status_report()
+        self._with_retries(self.status_report, timeout, started, "status")
 
     def result(self, timeout: float | None = None) -> Result:
         """Wait for the job and return its :class:`~qiskit.result.Result`.
+
+        The result download is retried on transient errors until ``timeout`` passes.
 
         Raises:
             JobFailedError: the job ended in ERROR; ``reason`` holds the backend's message.
@@ -156,6 +167,7 @@ class NexusJob(JobV1):
         """
         if self._result is not None:
             return self._result
+        started = time.monotonic()
         self.wait_for_final_state(timeout=timeout)
         report = self.status_report()
         if report.status is JobStatus.ERROR:
@@ -164,8 +176,23 @@ class NexusJob(JobV1):
             raise JobCancelledError(self._job_id, report.message or "the job was cancelled")
         with self._lock:
             if self._result is None:
-                self._result = self.transport.job_result(self)
+                self._result = self._with_retries(
+                    lambda: self.transport.job_result(self), timeout, started, "result download"
+                )
         return self._result
+
+    def _with_retries(
+        self, call: Callable[[], T], timeout: float | None, started: float, what: str
+    ) -> T:
+        """``call()``, retrying transient failures until ``timeout`` (from ``started``) passes."""
+        remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+        return retry_transient(
+            call,
+            timeout=remaining,
+            initial_interval=self.options.poll_interval,
+            max_interval=self.options.poll_max_interval,
+            what=f"{what} of job {self._job_id}",
+        )
 
     def cancel(self) -> bool:
         """Ask the backend to cancel the job; return whether the request was accepted.
@@ -232,6 +259,7 @@ class NexusJob(JobV1):
         job_id: str,
         *,
         token: str | None = None,
+        url: str | None = None,
         store_path: str | Path | None = None,
         remove_from_store: bool = False,
     ) -> NexusJob:
@@ -240,6 +268,11 @@ class NexusJob(JobV1):
         Args:
             job_id: the id of the persisted job (a plain or a composite job).
             token: Nexus refresh token for remote jobs (default: the usual credential lookup).
+            url: the Nexus server to reach a remote job at (default: ``NEXUS_*`` variables, else
+                the Nexus service).  The token is only sent to a server the user chose: a record
+                naming another server than the configured one raises :class:`PermissionError`
+                unless ``url`` is given here, which is then used instead of the record's (for
+                example an emulator restarted on another port).
             store_path: the store folder (default: the user cache folder).
             remove_from_store: delete the record once loaded.
 
@@ -250,11 +283,13 @@ class NexusJob(JobV1):
             ValueError: ``job_id`` is not a valid id (e.g. it holds a path separator).
             JobNotFoundError: no such job in the store.
             StoreCorruptError: the file is unreadable; it names the file.
+            PermissionError: the job ran on another server than the configured one and no
+                ``url`` was given.
         """
         from ..provider import NexusProvider
 
-        provider = NexusProvider(token=token, store_path=store_path)
-        job = provider.restore_job(job_id)
+        provider = NexusProvider(token=token, url=url, store_path=store_path)
+        job = provider.restore_job(job_id, url=url)
         if remove_from_store:
             provider.store.delete(job_id)
         return job

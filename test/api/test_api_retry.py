@@ -134,6 +134,29 @@ def test_refused_connection_on_real_socket(sleeps: FakeSleep) -> None:
     assert sleeps.delays == [0.5, 1.0]
 
 
+def test_server_never_reached_fails_fast(sleeps: FakeSleep) -> None:
+    """A closed port (a wrong URL) gets ``first_contact_attempts``, not the outage budget."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    policy = RetryPolicy(max_attempts=12, jitter=0, sleep=sleeps)
+    nexus = NexusClient(f"http://127.0.0.1:{port}", token=REFRESH_TOKEN, retry=policy)
+    with pytest.raises(NexusConnectionError, match=f"127.0.0.1:{port}"):
+        nexus.get_job("j1")
+    assert sleeps.delays == [0.5, 1.0]
+
+
+def test_outage_after_first_answer_gets_the_full_budget(
+    client: NexusClient, mocked: responses.RequestsMock, sleeps: FakeSleep
+) -> None:
+    mocked.get(JOB, json={"data": job_json("j1")})
+    client.get_job("j1")  # the server has answered once
+    mocked.replace(responses.GET, JOB, body=requests.ConnectTimeout("connect timed out"))
+    with pytest.raises(NexusConnectionError):
+        client.get_job("j1")
+    assert sleeps.delays == [0.5, 1.0, 2.0]  # all four attempts of the policy
+
+
 def test_non_idempotent_post_is_not_resent_after_5xx(
     client: NexusClient, mocked: responses.RequestsMock, sleeps: FakeSleep
 ) -> None:

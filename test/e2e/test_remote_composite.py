@@ -86,7 +86,8 @@ def test_restore_from_store_in_a_subprocess_and_from_the_server(
         f"""
         from qiskit_nexus_provider import NexusCompositeJob
         job = NexusCompositeJob.restore(
-            {job.job_id()!r}, token={emu.token!r}, store_path={str(store_path)!r}
+            {job.job_id()!r}, token={emu.token!r}, url={emu.url!r},
+            store_path={str(store_path)!r},
         )
         r = job.result(timeout=120)
         print([s.job.job_id() for s in job.slots])
@@ -114,7 +115,7 @@ def test_sub_job_gone_from_the_server_is_reported_by_name(remote: NexusProvider,
     gone = job.slots[1].job.job_id()
     remote.remote.client.delete_job(gone)
     restored = NexusCompositeJob.restore(
-        job.job_id(), token=emu.token, store_path=remote.store.path
+        job.job_id(), token=emu.token, url=emu.url, store_path=remote.store.path
     )
     with pytest.raises(
         CompositeJobError, match=rf"circuits 10-19 \(job {gone}\).*no longer exists"
@@ -174,7 +175,9 @@ def test_kill_9_during_submission_then_restore_without_duplicates(
     submitted_before_restore = len(sub_jobs_on_server(emu, composite_id))
     assert 3 <= submitted_before_restore < slots, "kill did not land mid-submission"
 
-    restored = NexusCompositeJob.restore(composite_id, token=emu.token, store_path=store_path)
+    restored = NexusCompositeJob.restore(
+        composite_id, token=emu.token, url=emu.url, store_path=store_path
+    )
     restored.block_for_submit(timeout=120)
     check_counts(restored.result(timeout=300), slots * per_job, 2)
     on_server = sub_jobs_on_server(emu, composite_id)

@@ -186,7 +186,8 @@ def test_persist_and_restore_in_another_process(
         f"""
         from qiskit_nexus_provider import NexusJob
         job = NexusJob.restore(
-            {job.job_id()!r}, token={emu.token!r}, store_path={str(store_path)!r}
+            {job.job_id()!r}, token={emu.token!r}, url={emu.url!r},
+            store_path={str(store_path)!r},
         )
         print(job.job_id())
         print(job.result(timeout=60).get_counts())

@@ -1,0 +1,98 @@
+"""Bad input is refused before anything runs, with an error naming the problem."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit, transpile
+
+from qiskit_nexus_provider import CircuitValidationError, NexusProvider, OptionsError
+
+
+@pytest.fixture
+def backend(provider: NexusProvider):
+    return provider.get_backend("offline_simulator_no_noise", num_qubits=4)
+
+
+def one_qubit(backend, angle: float, name: str = "bad") -> QuantumCircuit:
+    qc = QuantumCircuit(1, 1, name=name)
+    qc.r(math.pi, 0.0, 0)
+    qc.rz(angle, 0)
+    qc.measure(0, 0)
+    return qc
+
+
+@pytest.mark.parametrize("angle", [math.nan, math.inf, -math.inf])
+def test_non_finite_parameters_are_refused_naming_circuit_and_instruction(backend, angle) -> None:
+    good = transpile(one_qubit(backend, 0.1, "good"), backend)
+    with pytest.raises(CircuitValidationError, match=r"circuit 1 \('bad'\).*instruction 1 \(rz\)"):
+        backend.run([good, one_qubit(backend, angle)], shots=5)
+
+
+def test_non_finite_global_phase_is_refused(backend) -> None:
+    qc = one_qubit(backend, 0.1)
+    qc.global_phase = math.nan
+    with pytest.raises(CircuitValidationError, match="global phase"):
+        backend.run(qc)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("shots", True),
+        ("shots", "100"),
+        ("shots", 2.0),
+        ("memory", "yes"),
+        ("memory", 1),
+        ("seed_simulator", "5"),
+        ("with_progress_bar", "no"),
+        ("poll_interval", "1"),
+        ("max_circuits_per_job", False),
+    ],
+)
+def test_option_types_are_strict(backend, name, value) -> None:
+    with pytest.raises(OptionsError, match=name):
+        backend.run(transpile(one_qubit(backend, 0.1), backend), **{name: value})
+    with pytest.raises(OptionsError, match=name):
+        backend.set_options(**{name: value})
+
+
+def test_numpy_integers_and_bools_are_accepted(backend) -> None:
+    job = backend.run(
+        transpile(one_qubit(backend, 0.1), backend), shots=np.int64(7), memory=np.bool_(True)
+    )
+    assert len(job.result(timeout=60).get_memory(0)) == 7
+
+
+@pytest.mark.parametrize(
+    ("metadata", "key"),
+    [({"when": object()}, "when"), ({"x": {1, 2}}, "x"), ({"f": math.nan}, "f")],
+)
+def test_metadata_that_cannot_be_stored_is_refused_in_run(backend, metadata, key) -> None:
+    qc = transpile(one_qubit(backend, 0.1), backend)
+    qc.metadata = metadata
+    with pytest.raises(CircuitValidationError, match=rf"circuit 0 \('bad'\).*{key!r}"):
+        backend.run(qc, max_circuits_per_job=1)
+
+
+@pytest.mark.parametrize(
+    "set_shots",
+    [
+        lambda b: setattr(b.options, "shots", 500),
+        lambda b: b.options.update_options(shots=500),
+        lambda b: b.set_options(shots=500),
+    ],
+    ids=["attribute", "update_options", "set_options"],
+)
+def test_every_qiskit_way_of_setting_options_is_honoured_by_run(backend, set_shots) -> None:
+    set_shots(backend)
+    result = backend.run(transpile(one_qubit(backend, 0.1), backend)).result(timeout=60)
+    assert sum(result.get_counts(0).values()) == 500
+
+
+def test_invalid_value_set_on_options_is_reported_by_run(backend) -> None:
+    backend.options.shots = "many"
+    with pytest.raises(OptionsError, match="shots"):
+        backend.run(transpile(one_qubit(backend, 0.1), backend))
