@@ -5,9 +5,11 @@ Run: ``python benchmarks/bench_issue13.py [--part wire|encode|dask|all] [--quick
 
 * ``wire``: 1000 ``random_circuit(4, 6)`` transpiled for ``aer_simulator``, 100 shots, through
   the provider and through qnexus + pytket-qiskit (``qiskit_to_tk``, ``qnx.circuits.upload`` per
-  circuit, ``start_execute_job``, ``wait_for``, ``download_result`` per circuit), on one local
+  circuit, ``start_execute_job`` per 300 circuits (Nexus' limit per job), ``wait_for`` on each,
+  ``download_result`` per circuit), on one local
   emulator in its own process; then 300 of them with ``--latency 0.05`` (50 ms added per
-  request).  Reports wall time and CPU ms per circuit of each client and of the emulator.
+  request).  qnexus runs once, the provider three times (its median wall time counts).
+  Reports wall time and CPU ms per circuit of each client and of the emulator.
 * ``encode``: untranspiled ``random_circuit(5, 6)`` (every standard gate can occur):
   ``to_pytket_dict`` on all of them vs ``qiskit_to_tk(...).to_dict()`` on those it converts.
 * ``dask``: a noisy offline batch on a local Dask cluster of 1 and of 2 single-threaded worker
@@ -45,12 +47,16 @@ start, cpu = time.perf_counter(), time.process_time()
 project = qnx.projects.get_or_create(name="bench-qnexus")
 refs = [qnx.circuits.upload(circuit=qiskit_to_tk(qc), name=qc.name, project=project)
         for qc in circuits]
-job = qnx.start_execute_job(programs=refs, n_shots=[shots] * len(refs),
-                            backend_config=qnx.AerConfig(), name="bench", project=project)
-qnx.jobs.wait_for(job, strategy=PollingStrategy(initial_interval=0.1, backoff_factor=2,
-                                                max_interval_queued=1, max_interval_running=1),
-                  timeout=3600)
-counts = [r.download_result().get_counts() for r in qnx.jobs.results(job)]
+# Nexus takes at most 300 programs per job: start one job per 300, then wait for each.
+jobs = [qnx.start_execute_job(programs=refs[i:i + 300], n_shots=[shots] * len(refs[i:i + 300]),
+                              backend_config=qnx.AerConfig(), name=f"bench-{i}", project=project)
+        for i in range(0, len(refs), 300)]
+counts = []
+for job in jobs:
+    qnx.jobs.wait_for(job, strategy=PollingStrategy(initial_interval=0.1, backoff_factor=2,
+                                                    max_interval_queued=1, max_interval_running=1),
+                      timeout=3600)
+    counts += [r.download_result().get_counts() for r in qnx.jobs.results(job)]
 print(json.dumps({"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu,
                   "n": len(counts)}))
 """
@@ -110,8 +116,11 @@ def _provider(
     return {"wall": time.perf_counter() - start, "cpu": time.process_time() - cpu}
 
 
-def wire(n: int, latency: float, shots: int = 100) -> dict[str, Any]:
-    """Both clients on one emulator (with ``latency`` s added per request), side by side."""
+def wire(n: int, latency: float, shots: int = 100, repeat: int = 3) -> dict[str, Any]:
+    """Both clients on one emulator (with ``latency`` s added per request), side by side.
+
+    qnexus runs once; the provider ``repeat`` times, and its median wall time counts.
+    """
     from qiskit import qpy
 
     from qiskit_nexus_provider import NexusProvider
@@ -126,14 +135,23 @@ def wire(n: int, latency: float, shots: int = 100) -> dict[str, Any]:
         e0 = emu.cpu_seconds()
         theirs = _qnexus(emu, circuits_file, shots)
         e1 = emu.cpu_seconds()
-        ours = _provider(emu, circuits, shots, Path(tmp) / "store")
-        e2 = emu.cpu_seconds()
+        q_emu = e1 - e0
+        runs = []
+        for k in range(repeat):
+            ours = _provider(emu, circuits, shots, Path(tmp) / f"store{k}")
+            e2 = emu.cpu_seconds()
+            runs.append({**ours, "emulator_cpu": e2 - e1})
+            e1 = e2
+    # The provider's run is short (a few seconds) next to qnexus' (tens of seconds), so on a
+    # shared machine one burst of load can land on it alone: its median of ``repeat`` runs.
+    median = sorted(runs, key=lambda r: r["wall"])[len(runs) // 2]
     return {
         "n": n,
         "latency": latency,
-        "qnexus": {**theirs, "emulator_cpu": e1 - e0},
-        "provider": {**ours, "emulator_cpu": e2 - e1},
-        "speedup": theirs["wall"] / ours["wall"],
+        "qnexus": {**theirs, "emulator_cpu": q_emu},
+        "provider": median,
+        "provider_walls": [r["wall"] for r in runs],
+        "speedup": theirs["wall"] / median["wall"],
     }
 
 
@@ -229,7 +247,9 @@ def rows(quick: bool = False, parts: str = "all") -> list[tuple[str, str, str, s
                     f"{latency * 1000:.0f} ms added per request",
                     f"qnexus + pytket-qiskit: {q['wall']:.1f} s; CPU/circuit: client "
                     f"{q['cpu'] * ms:.1f} ms, emulator {q['emulator_cpu'] * ms:.1f} ms",
-                    f"provider: {p['wall']:.1f} s; CPU/circuit: client {p['cpu'] * ms:.1f} ms, "
+                    f"provider: {p['wall']:.1f} s (median of "
+                    + "/".join(f"{x:.1f}" for x in w["provider_walls"])
+                    + f"); CPU/circuit: client {p['cpu'] * ms:.1f} ms, "
                     f"emulator {p['emulator_cpu'] * ms:.1f} ms",
                     f"{w['speedup']:.1f}x faster (goal ≥ {goal}x)",
                 )

@@ -529,9 +529,19 @@ class _Translator:
             "CU1": (1, 2, lambda p: [("cp", [pi * p[0]])]),
             "CU3": (3, 2, lambda p: [("cu3", [pi * p[0], pi * p[1], pi * p[2]])]),
         }
+        # Multi-controlled types of variable arity: qiskit-aer name by number of qubits
+        # (Qiskit's ``ccz``, transpiled for ``aer_simulator``, arrives as ``CnZ`` on 3 qubits);
+        # other arities go through pytket-qiskit.
+        self.controlled: dict[str, dict[int, str]] = {
+            "CnX": {2: "cx", 3: "ccx"},
+            "CnY": {2: "cy"},
+            "CnZ": {2: "cz", 3: "ccz"},
+        }
         self.skip = frozenset({"Barrier", "noop", "Phase"})
         self._cache: dict[Any, tuple[int, list[tuple[str, list[float]]]]] = {}
-        self.known = frozenset({*self.fixed, *self.param, "Measure", "Reset", "NPhasedX"})
+        self.known = frozenset(
+            {*self.fixed, *self.param, *self.controlled, "Measure", "Reset", "NPhasedX"}
+        )
 
     def _gate(self, kind: Any, raw_params: Any) -> tuple[int, list[tuple[str, list[float]]]]:
         """Number of qubits and qiskit-aer gates of one parametrised pytket operation (cached
@@ -596,7 +606,7 @@ class _Translator:
         kinds: set[str] = set()
         append, seen = ops.append, kinds.add
         qindex, cindex = qmap.__getitem__, cmap.__getitem__
-        fixed, skip, known = self.fixed, self.skip, self.known
+        fixed, skip, known, controlled = self.fixed, self.skip, self.known, self.controlled
         for command in _commands(content):
             try:
                 op = command["op"]
@@ -623,6 +633,13 @@ class _Translator:
                 if len(qubits) != gate[0]:
                     raise CircuitError(f"{kind} applied to {len(qubits)} qubit(s)")
                 append((gate[1], qubits, []))
+                continue
+            by_arity = controlled.get(kind)
+            if by_arity is not None:
+                name = by_arity.get(len(qubits))
+                if name is None:
+                    raise _Unsupported(kind)
+                append((name, qubits, []))
                 continue
             if kind == "NPhasedX":
                 for name, params in self._gate("PhasedX", op.get("params"))[1]:

@@ -156,7 +156,8 @@ def _simulator_for(
 
 # Gates qiskit-aer's assembler passes through as they are (others go through its compiler).
 _DIRECT_GATES = frozenset(
-    {"ccx", "cp", "crx", "cry", "crz", "cswap", "csx", "cx", "cy", "cz", "ecr", "h", "p", "r"}
+    {"ccx", "ccz", "cp", "crx", "cry", "crz", "cswap", "csx", "cu3", "cx", "cy", "cz", "ecr"}
+    | {"h", "p", "r"}
     | {"rx", "rxx", "ry", "ryy", "rz", "rzz", "s", "sdg", "swap", "sx", "sxdg", "t", "tdg"}
     | {"u2", "u3", "x", "y", "z", "measure", "reset"}
 )

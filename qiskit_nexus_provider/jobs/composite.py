@@ -539,26 +539,7 @@ class NexusCompositeJob(JobV1):
         except JobTimeoutError:
             if not partial:
                 raise
-        unreachable: dict[int, str] = {}
-        for slot in self._slots:
-            # Collect each finished sub-job's results while later ones still run.
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            job = slot.job
-            if job is None or not job.submitted or slot.submit_error is not None or slot.pending:
-                continue
-            try:
-                job.wait_for_final_state(timeout=remaining)
-                if job.status() is JobStatus.DONE:
-                    job.result(timeout=remaining)
-            except JobTimeoutError as exc:
-                if not partial:
-                    raise
-                unreachable[slot.index] = f"not finished: {exc}"
-            except (JobFailedError, JobCancelledError):
-                pass  # reported by the slot's status
-            except Exception as exc:
-                logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
-                unreachable[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
+        unreachable = self._collect(deadline, partial)
         failures = self._failures(unreachable)
         if failures and not partial:
             if self._cancelled:
@@ -585,6 +566,63 @@ class NexusCompositeJob(JobV1):
                 self._save()
         self._save_if_newly_final()
         return result
+
+    def _collect(self, deadline: float | None, partial: bool) -> dict[int, str]:
+        """Wait for every submitted sub-job and download its results, all sub-jobs at once.
+
+        Each sub-job is waited for (on its own polling schedule) and its results downloaded
+        as soon as it is done, in a daemon thread per sub-job: a sub-job that finishes first is
+        downloaded while later ones still run, and no sub-job's poll waits for another's
+        download (issue 13: sequential collection left finished sub-jobs undetected for up to a
+        poll interval each).  Daemon threads, so that an interrupted ``result()`` never keeps
+        the interpreter alive.
+
+        Returns:
+            Reasons of the slots that could not be collected (``partial`` only for timeouts),
+            by slot index.
+
+        Raises:
+            qiskit.providers.JobTimeoutError: a sub-job was not final by ``deadline`` and
+                ``partial`` is false.
+        """
+        outcomes: dict[int, str | BaseException] = {}
+
+        def collect(slot: Slot, job: NexusJob) -> None:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                job.wait_for_final_state(timeout=remaining)
+                if job.status() is JobStatus.DONE:
+                    job.result(timeout=remaining)
+            except JobTimeoutError as exc:
+                outcomes[slot.index] = f"not finished: {exc}" if partial else exc
+            except (JobFailedError, JobCancelledError):
+                pass  # reported by the slot's status
+            except Exception as exc:
+                logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
+                outcomes[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
+
+        threads = []
+        for slot in self._slots:
+            job = slot.job
+            if job is None or not job.submitted or slot.submit_error is not None or slot.pending:
+                continue
+            thread = threading.Thread(
+                target=collect,
+                args=(slot, job),
+                name=f"{self._job_id[-8:]}-collect-{slot.index}",
+                daemon=True,
+            )
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            thread.join()
+        unreachable: dict[int, str] = {}
+        for index in sorted(outcomes):
+            outcome = outcomes[index]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            unreachable[index] = outcome
+        return unreachable
 
     @staticmethod
     def _slot_report(slot: Slot, unreachable: dict[int, str]) -> StatusReport:

@@ -152,7 +152,8 @@ def _random_circuit(rng: random.Random, n: int, quantinuum: bool = False) -> Cir
             op = rng.choice(list(two_p))
             circuit.add_gate(op, angles[: two_p[op]], qubits[:2])
         elif r < 0.85 and n > 2 and not quantinuum:
-            circuit.add_gate(rng.choice([OpType.CCX, OpType.CSWAP]), qubits[:3])
+            op = rng.choice([OpType.CCX, OpType.CSWAP, OpType.CnZ, OpType.CnX])
+            circuit.add_gate(op, qubits[:3])
         elif r < 0.95:
             circuit.Measure(qubits[0], rng.randrange(n))
         else:
@@ -347,3 +348,28 @@ def test_qubit_ids_keep_their_pytket_order() -> None:
     assert prepared.ops is not None
     run = sim.run_batch(target, [prepared], [4])[0]
     assert run.result is not None and run.result["shots"]["array"] == [[128]] * 4
+
+
+def test_transpiled_random_circuits_are_assembled_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``random_circuit`` transpiled for ``aer_simulator`` (``ccz`` arrives as ``CnZ``, ``cu3``
+    as ``CU3``) takes the direct path: issue 13's wire workload fell back to Qiskit for every
+    batch."""
+    from qiskit import transpile
+    from qiskit.circuit.random import random_circuit
+    from qiskit_aer import AerSimulator
+
+    from qiskit_nexus_provider.encoding import to_pytket_dict
+
+    circuits = transpile(
+        [random_circuit(4, 6, measure=True, seed=s) for s in range(40)],
+        AerSimulator(),
+        seed_transpiler=1,
+    )
+    target = resolve_target({"type": "AerConfig", "seed": 2})
+    prepared = [conv.prepare(to_pytket_dict(c), target, valid_check=False) for c in circuits]
+    assert {"ccz", "cu3"} <= {name for p in prepared for name, _, _ in p.ops or []}
+    fallbacks: list[int] = []
+    monkeypatch.setattr(sim, "_run_qiskit", lambda *a, **k: fallbacks.append(1) or [])
+    runs = sim.run_batch(target, prepared, [20] * len(prepared))
+    assert fallbacks == []
+    assert all(r.result is not None for r in runs)

@@ -63,7 +63,7 @@ TWO_QUBIT = {
     OpType.CRz: 1,
     OpType.CU1: 1,
 }
-THREE_QUBIT = {OpType.CCX: 0, OpType.CSWAP: 0}
+THREE_QUBIT = {OpType.CCX: 0, OpType.CSWAP: 0, OpType.CnZ: 0, OpType.CnX: 0}
 
 
 @pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
