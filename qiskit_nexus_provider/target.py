@@ -59,8 +59,10 @@ __all__ = [
 NATIVE_GATE_SET: tuple[str, ...] = ("Rz", "PhasedX", "ZZPhase", "Measure", "Reset")
 """pytket gate set of H-series devices that has a Qiskit form."""
 
-QISKIT_DIRECTIVES = frozenset({"barrier"})
-"""Instructions every backend accepts although they are not in its Target."""
+QISKIT_DIRECTIVES = frozenset({"barrier", "store"})
+"""Instructions every backend accepts although they are not in its Target: ``barrier`` and
+``store`` (a classical assignment, which Qiskit's transpiler keeps without a Target entry; Nexus
+devices run it as a pytket ``ClExpr``, offline simulators on qiskit-aer)."""
 
 CONDITIONAL_OPERATIONS: dict[str, type[ControlFlowOp]] = {
     "if_else": IfElseOp,

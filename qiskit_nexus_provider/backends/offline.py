@@ -16,6 +16,7 @@ from ..noise import HSERIES_NOISE, NoiseFigures, build_noise_model
 from ..store import BackendSpec
 from ..target import NATIVE_GATE_SET, build_target
 from .aer_executor import submit_in_parts
+from .aer_stores import prepare_for_aer
 from .base import NexusBackend
 
 if TYPE_CHECKING:
@@ -43,7 +44,11 @@ class OfflineSimulatorBackend(NexusBackend):
     connectivity, so ``transpile(circuit, backend)`` gives circuits a Nexus H-series device
     accepts.  Mid-circuit measurement and reset are supported, and so are dynamic circuits:
     ``if_else`` and ``switch_case`` (as on Nexus devices) and, here only, ``while_loop``,
-    ``for_loop``, ``break_loop`` and ``continue_loop``, all run by qiskit-aer.
+    ``for_loop``, ``break_loop`` and ``continue_loop``, all run by qiskit-aer.  A classical
+    ``store`` inside a control-flow block runs only when its block does: qiskit-aer 0.18 alone
+    would run it unconditionally when the block acts on no qubit, so for such circuits the
+    counts are correct and differ from ``AerSimulator``'s (see
+    ``qiskit_nexus_provider.backends.aer_stores``).
 
     ``offline_simulator_noise`` adds depolarizing gate errors and readout errors at H-series-like
     rates (see :mod:`qiskit_nexus_provider.noise` for the figures and their source).
@@ -138,12 +143,13 @@ class OfflineSimulatorBackend(NexusBackend):
         }
         if options.device != "CPU":
             run_options["device"] = options.device
+        circuits = prepare_for_aer(job.circuits)
         if options.executor is not None:
             job.handle = submit_in_parts(
-                self._simulator, job.circuits, options.executor, run_options, options.max_job_size
+                self._simulator, circuits, options.executor, run_options, options.max_job_size
             )
         else:
-            job.handle = self._simulator.run(job.circuits, **run_options)
+            job.handle = self._simulator.run(circuits, **run_options)
 
     def job_status(self, job: NexusJob) -> StatusReport:
         from ..jobs.transport import StatusReport

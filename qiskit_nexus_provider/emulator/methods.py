@@ -3,8 +3,12 @@
 Nexus' ``QuantinuumConfig`` asks for a ``"state-vector"`` or ``"stabilizer"`` simulator; the
 emulator honours the answer while picking the Aer method that can run the circuits:
 
-* ``stabilizer`` when asked for (Clifford circuits, Pauli noise such as the H-series
-  depolarizing model): any width up to the device's.
+* ``stabilizer`` when asked for, and chosen automatically for Clifford circuits (every gate
+  angle a multiple of pi/2, see :mod:`~qiskit_nexus_provider.emulator.clifford`) wider than
+  :data:`DENSITY_MATRIX_MAX_QUBITS` qubits, under the device's depolarizing noise (a Pauli
+  channel): any width up to the device's, in seconds (a 56-qubit GHZ state with noise).
+  Narrower Clifford circuits keep the methods below (as cheap, and their seeded counts stay
+  as they were); a custom ``aer_noise_model`` keeps them too (it may be non-Pauli).
 * ``density_matrix`` for noisy circuits of at most :data:`DENSITY_MATRIX_MAX_QUBITS` qubits
   (one evolution then sampling, instead of one noisy trajectory per shot).
 * ``statevector`` up to :data:`STATEVECTOR_MAX_QUBITS` qubits (noisy: one trajectory per shot,
@@ -58,7 +62,9 @@ def _gpu_available() -> bool:
     return "GPU" in AerSimulator().available_devices()
 
 
-def select_method(requested: str, width: int, noisy: bool) -> SimulationChoice:
+def select_method(
+    requested: str, width: int, noisy: bool, clifford: bool = False
+) -> SimulationChoice:
     """The Aer method and device for circuits of at most ``width`` qubits.
 
     Args:
@@ -66,13 +72,16 @@ def select_method(requested: str, width: int, noisy: bool) -> SimulationChoice:
             simulator), ``"stabilizer"``, ``"automatic"`` or another qiskit-aer method.
         width: qubits of the widest circuit of the batch.
         noisy: whether a noise model applies.
+        clifford: whether every circuit of the batch is Clifford and its noise a Pauli channel.
 
     Returns:
         The method and device (``"CPU"`` or ``"GPU"``), as described in the module docs.
     """
     method = requested
     if method in ("statevector", "automatic"):
-        if width > STATEVECTOR_MAX_QUBITS:
+        if clifford and width > DENSITY_MATRIX_MAX_QUBITS:
+            method = "stabilizer"
+        elif width > STATEVECTOR_MAX_QUBITS:
             method = "matrix_product_state"
         elif noisy and width <= DENSITY_MATRIX_MAX_QUBITS:
             method = "density_matrix"

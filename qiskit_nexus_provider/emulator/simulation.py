@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qiskit_nexus_provider.emulator.clifford import is_clifford, stabilizer_circuit
 from qiskit_nexus_provider.emulator.conversion import CircuitError, PreparedCircuit
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, NoiseParams
 from qiskit_nexus_provider.emulator.methods import select_method
@@ -291,6 +292,9 @@ def _run_aer(
     options: dict[str, Any] = {"shots": shots, "memory": True}
     if target.seed is not None:
         options["seed_simulator"] = target.seed
+    stabilizer = _run_stabilizer(target, prepared, shots, options)
+    if stabilizer is not None:
+        return stabilizer
     direct = _direct() if prepared else None
     if direct is not None:
         names_1q: set[str] = set()
@@ -338,6 +342,39 @@ def _run_aer(
     readout = not any(p.readout_in_circuit for p in prepared)
     sim = _simulator_for(target, width, *names, readout=readout)
     return _run_qiskit(target, sim, prepared, qcs, shots, options)
+
+
+def _run_stabilizer(
+    target: ExecutionTarget,
+    prepared: Sequence[PreparedCircuit],
+    shots: int,
+    options: dict[str, Any],
+) -> list[ItemRun] | None:
+    """Run a batch of Clifford circuits with Aer's stabilizer method, if that is the choice.
+
+    ``None`` when it is not (see :func:`~qiskit_nexus_provider.emulator.methods.select_method`):
+    a circuit is not Clifford, carries its readout errors, or the noise is a custom model.
+    """
+    from qiskit_aer import AerSimulator
+
+    if not prepared or target.aer_noise_model is not None:
+        return None
+    qcs: list[QuantumCircuit] = []
+    for p in prepared:
+        if p.circuit is None or p.readout_in_circuit or not is_clifford(p.circuit):
+            return None
+        qcs.append(p.circuit)
+    width = max(qc.num_qubits for qc in qcs)
+    choice = select_method(target.method, width, target.noise is not None, clifford=True)
+    if choice.method != "stabilizer":
+        return None
+    noise = target.noise
+    sim_options: dict[str, Any] = {"method": "stabilizer"}
+    if noise is not None and (noise.p_meas0 > 0 or noise.p_meas1 > 0):
+        sim_options["noise_model"] = _noise_model_for(noise, set(), set())
+    sim = AerSimulator(**sim_options)
+    rewritten = [stabilizer_circuit(qc, noise) for qc in qcs]
+    return _run_qiskit(target, sim, prepared, rewritten, shots, options)
 
 
 def _run_qiskit(

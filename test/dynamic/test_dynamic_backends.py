@@ -155,3 +155,19 @@ def test_while_loop_refused_before_upload(remote: NexusProvider, emulator, devic
     with pytest.raises(CircuitValidationError, match=rf"while_loop.*{device}.*no loops"):
         backend.run(while_loop(), shots=10)
     assert len(emulator.request_log()) == requests_before  # nothing was uploaded
+
+
+@pytest.mark.parametrize("name", ["clbit_condition", "expression_if_else", "nested"])
+def test_stores_in_blocks_on_the_emulator(remote: NexusProvider, name: str) -> None:
+    """``store`` passes validation on Nexus backends (it was refused as "not supported") and
+    runs only when its block does, as on the offline simulators.  (Stores into a whole register
+    have no pytket form here: the encoder refuses them with a clear error.)"""
+    from test_aer_stores import CASES
+
+    backend = remote.get_backend("aer_simulator")
+    qc, probabilities = CASES[name]()
+    transpiled = transpile(qc, backend, seed_transpiler=1)
+    counts = backend.run(transpiled, shots=SHOTS, seed_simulator=5, **FAST).result().get_counts()
+    expected = {key: round(p * SHOTS) for key, p in probabilities.items()}
+    assert set(counts) <= set(expected)
+    assert total_variation(counts, expected) < tvd_bound(len(expected), SHOTS)
