@@ -69,6 +69,10 @@ def test_non_finite_global_phase_is_refused(backend) -> None:
         ("with_progress_bar", "no"),
         ("poll_interval", "1"),
         ("max_circuits_per_job", False),
+        # JSON has no NaN or infinity (they failed at upload as a "connection error").
+        ("poll_interval", math.nan),
+        ("max_cost", math.inf),
+        ("nexus_properties", {"fidelity": math.nan}),
     ],
 )
 def test_option_types_are_strict(backend, name, value) -> None:
