@@ -16,6 +16,7 @@ from ..noise import HSERIES_NOISE, NoiseFigures, build_noise_model
 from ..store import BackendSpec
 from ..target import NATIVE_GATE_SET, build_target
 from .aer_executor import submit_in_parts
+from .aer_switch import switches_for_aer
 from .base import NexusBackend
 
 if TYPE_CHECKING:
@@ -138,12 +139,13 @@ class OfflineSimulatorBackend(NexusBackend):
         }
         if options.device != "CPU":
             run_options["device"] = options.device
+        circuits = [switches_for_aer(circuit) for circuit in job.circuits]
         if options.executor is not None:
             job.handle = submit_in_parts(
-                self._simulator, job.circuits, options.executor, run_options, options.max_job_size
+                self._simulator, circuits, options.executor, run_options, options.max_job_size
             )
         else:
-            job.handle = self._simulator.run(job.circuits, **run_options)
+            job.handle = self._simulator.run(circuits, **run_options)
 
     def job_status(self, job: NexusJob) -> StatusReport:
         from ..jobs.transport import StatusReport
