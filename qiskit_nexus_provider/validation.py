@@ -41,9 +41,19 @@ def operation_names(circuit: QuantumCircuit) -> set[str]:
 
 
 def validate_circuits(
-    circuits: Sequence[QuantumCircuit], target: Target, backend_name: str
+    circuits: Sequence[QuantumCircuit],
+    target: Target,
+    backend_name: str,
+    also_allowed: frozenset[str] = frozenset(),
 ) -> None:
     """Check that every circuit can run on a backend with ``target``.
+
+    Args:
+        circuits: The circuits to run.
+        target: The backend's target (its instructions and width).
+        backend_name: The backend, for messages.
+        also_allowed: Instruction names accepted besides the target's (those the service
+            compiles away, e.g. standard gates before a TKET compile job).
 
     Raises:
         CircuitValidationError: the list is empty; a circuit is wider than the backend, uses an
@@ -55,7 +65,7 @@ def validate_circuits(
     """
     if len(circuits) == 0:
         raise CircuitValidationError("No circuits to run: the list of circuits is empty.")
-    allowed = set(target.operation_names) | QISKIT_DIRECTIVES
+    allowed = set(target.operation_names) | QISKIT_DIRECTIVES | also_allowed
     width = target.num_qubits or 0
     for index, circuit in enumerate(circuits):
         if not isinstance(circuit, QuantumCircuit):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 from qiskit import QuantumCircuit
+from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import JobStatus
 from qiskit.transpiler import Target
 from quantinuum_schemas.models.backend_config import (
@@ -65,6 +66,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+STANDARD_GATE_NAMES = frozenset(get_standard_gate_name_mapping())
+"""Qiskit's standard gates: what ``to_pytket_dict`` encodes without a fallback."""
 
 REMOTE_MAX_CIRCUITS = 300
 """Circuits per Nexus execute job (the Nexus user guide's hard limit, "Jobs in Nexus");
@@ -114,6 +118,7 @@ PROVIDER_PROPERTIES: tuple[PropertySpec, ...] = (
         description="qiskit-nexus-provider: index:total:first:last:attempt of a sub-job",
     ),
 )
+
 """The Nexus properties the provider attaches, defined once per project before first use.
 
 Decision: the Qiskit result header stays on each circuit as the string property
@@ -257,6 +262,16 @@ class RemoteNexusBackend(NexusBackend):
         return BackendSpec(
             name=self.name, kind="remote", url=self._catalog.url, project=self._catalog.project
         )
+
+    def compiled_on_service(self, options: NexusOptions) -> frozenset[str]:
+        """Every standard gate when TKET compiles on Nexus (``tket_optimisation_level``).
+
+        ``to_pytket_dict`` encodes each of them (issue 13), and the compile job rebases them to
+        the device's gate set, so untranspiled circuits may be sent.
+        """
+        if options.tket_optimisation_level is None:
+            return frozenset()
+        return STANDARD_GATE_NAMES
 
     def check_run_options(self, options: NexusOptions) -> None:
         """Check ``nexus_properties`` against the project's definitions (before any upload).
