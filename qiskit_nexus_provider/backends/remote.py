@@ -195,6 +195,7 @@ class RemoteNexusBackend(NexusBackend):
         self._info = info
         self._target: Target | None = None
         self._lock = threading.Lock()
+        self._seed_warned = False
 
     def __repr__(self) -> str:
         return f"<RemoteNexusBackend {self.name!r} at {self._catalog.url}>"
@@ -276,11 +277,26 @@ class RemoteNexusBackend(NexusBackend):
     def check_run_options(self, options: NexusOptions) -> None:
         """Check ``nexus_properties`` against the project's definitions (before any upload).
 
+        Warns (once per backend) with a :class:`UserWarning` when ``seed_simulator`` is set on a
+        device whose configuration carries no seed.
+
         Raises:
             OptionsError: a property is reserved by the provider, not defined in the project,
                 of the wrong type, or the project requires one that is missing.
         """
         self._catalog.check_user_properties(options.nexus_properties)
+        # Decision: warn (once per backend), not refuse: a seed set for a whole session of
+        # backends is common, and the counts are still right, only not reproducible.
+        config = type(self.backend_config(options)) if options.seed_simulator is not None else None
+        if config is not None and "seed" not in config.model_fields and not self._seed_warned:
+            self._seed_warned = True
+            warnings.warn(
+                f"seed_simulator is ignored on {self.name} (no seed is sent with its "
+                f"{config.__name__}), so its runs are not reproducible; seeds apply to offline "
+                "simulators, aer_simulator and Qulacs devices.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def submit_job(self, job: NexusJob) -> None:
         """Submit or adopt: a job whose idempotency key is already known is looked up first.
