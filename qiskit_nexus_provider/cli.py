@@ -99,12 +99,24 @@ def _backends(args: argparse.Namespace) -> int:
 
 
 # -- jobs -------------------------------------------------------------------------------------
+def _listing_problem(record: Any) -> str | None:
+    """What makes a readable record unlistable: ``state`` is free-form, so a checksum-valid but
+    edited record may hold a composite's ``slots`` or a slot's ``parent`` of the wrong type."""
+    state = record.state
+    if "parent" in state and not isinstance(state["parent"], str):
+        return f"'parent' is a {type(state['parent']).__name__}, not a job id"
+    if record.kind == "composite" and not isinstance(state.get("slots"), list):
+        return "a composite record without a list of 'slots'"
+    return None
+
+
 def _jobs(args: argparse.Namespace) -> int:
     provider = _provider(args)
     rows = []
     for job_id, record in provider.jobs():
-        if isinstance(record, Exception):
-            rows.append({"job_id": job_id, "error": str(record)})
+        problem = str(record) if isinstance(record, Exception) else _listing_problem(record)
+        if problem is not None:
+            rows.append({"job_id": job_id, "error": problem})
         elif "parent" not in record.state:
             row = {
                 "job_id": job_id,

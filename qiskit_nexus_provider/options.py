@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import warnings
 from collections.abc import Iterator, Mapping
@@ -129,7 +130,19 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
             return value
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
             raise ValueError(f"must be a number, not {type(value).__name__}")
+        if not math.isfinite(value):
+            raise ValueError(f"must be a finite number, not {value}")
         return float(value)
+
+    @field_validator("nexus_properties", mode="before")
+    @classmethod
+    def _finite_properties(cls, value: Any) -> Any:
+        # JSON has no NaN or infinity: the upload would fail after run() returned, misreported.
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                if isinstance(item, float) and not math.isfinite(item):
+                    raise ValueError(f"property {name!r} must be a finite number, not {item}")
+        return value
 
     max_concurrent_requests: int = Field(
         default=32,

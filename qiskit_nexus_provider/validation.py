@@ -41,9 +41,19 @@ def operation_names(circuit: QuantumCircuit) -> set[str]:
 
 
 def validate_circuits(
-    circuits: Sequence[QuantumCircuit], target: Target, backend_name: str
+    circuits: Sequence[QuantumCircuit],
+    target: Target,
+    backend_name: str,
+    also_allowed: frozenset[str] = frozenset(),
 ) -> None:
     """Check that every circuit can run on a backend with ``target``.
+
+    Args:
+        circuits: The circuits to run.
+        target: The backend's target (its instructions and width).
+        backend_name: The backend, for messages.
+        also_allowed: Instruction names accepted besides the target's (those the service
+            compiles away, e.g. standard gates before a TKET compile job).
 
     Raises:
         CircuitValidationError: the list is empty; a circuit is wider than the backend, uses an
@@ -55,7 +65,7 @@ def validate_circuits(
     """
     if len(circuits) == 0:
         raise CircuitValidationError("No circuits to run: the list of circuits is empty.")
-    allowed = set(target.operation_names) | QISKIT_DIRECTIVES
+    allowed = set(target.operation_names) | QISKIT_DIRECTIVES | also_allowed
     width = target.num_qubits or 0
     for index, circuit in enumerate(circuits):
         if not isinstance(circuit, QuantumCircuit):
@@ -110,22 +120,35 @@ def _finite(value: object) -> bool:
 
 
 def _check_finite(index: int, circuit: QuantumCircuit) -> None:
-    """Refuse NaN and infinite gate parameters and global phase: they would run, silently wrong."""
-    if not _finite(circuit.global_phase):
-        raise CircuitValidationError(
-            f"{_label(index, circuit)} has a non-finite global phase ({circuit.global_phase})."
-        )
-    for position, instruction in enumerate(circuit.data):
-        for param in instruction.params:
-            if type(param) is float:
-                if param - param == 0.0:  # fast path: NaN and +-inf give NaN
+    """Refuse NaN and infinite gate parameters and global phase: they would run, silently wrong.
+
+    Control-flow blocks are searched too (their instructions run as well); an instruction inside
+    a block is named by its path, e.g. ``instruction 3 (if_else) block 0 instruction 1 (rz)``.
+    """
+    stack: list[tuple[str, QuantumCircuit]] = [("", circuit)]
+    while stack:
+        path, current = stack.pop()
+        if not _finite(current.global_phase):
+            where = f" in {path}" if path else ""
+            raise CircuitValidationError(
+                f"{_label(index, circuit)} has a non-finite global phase{where} "
+                f"({current.global_phase})."
+            )
+        for position, instruction in enumerate(current.data):
+            here = f"{path}instruction {position} ({instruction.operation.name})"
+            blocks = getattr(instruction.operation, "blocks", ())
+            for number, block in enumerate(blocks):
+                stack.append((f"{here} block {number} ", block))
+            if blocks:
+                continue  # a control-flow op's params are its blocks (and loop indexes)
+            for param in instruction.params:
+                if type(param) is float:
+                    if param - param == 0.0:  # fast path: NaN and +-inf give NaN
+                        continue
+                elif _finite(param):
                     continue
-            elif _finite(param):
-                continue
-            if not _finite(param):
                 raise CircuitValidationError(
-                    f"{_label(index, circuit)}: instruction {position} "
-                    f"({instruction.operation.name}) has the non-finite parameter {param}; "
+                    f"{_label(index, circuit)}: {here} has the non-finite parameter {param}; "
                     "angles must be finite numbers."
                 )
 

@@ -17,6 +17,7 @@ from ..store import BackendSpec
 from ..target import NATIVE_GATE_SET, build_target
 from .aer_executor import submit_in_parts
 from .aer_stores import prepare_for_aer
+from .aer_switch import switches_for_aer
 from .base import NexusBackend
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ class OfflineSimulatorBackend(NexusBackend):
         }
         if options.device != "CPU":
             run_options["device"] = options.device
-        circuits = prepare_for_aer(job.circuits)
+        circuits = prepare_for_aer([switches_for_aer(circuit) for circuit in job.circuits])
         if options.executor is not None:
             job.handle = submit_in_parts(
                 self._simulator, circuits, options.executor, run_options, options.max_job_size

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic
 from qiskit import QuantumCircuit
+from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import JobStatus
 from qiskit.transpiler import Target
 from quantinuum_schemas.models.backend_config import (
@@ -65,6 +66,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+STANDARD_GATE_NAMES = frozenset(get_standard_gate_name_mapping())
+"""Qiskit's standard gates: what ``to_pytket_dict`` encodes without a fallback."""
 
 REMOTE_MAX_CIRCUITS = 300
 """Circuits per Nexus execute job (the Nexus user guide's hard limit, "Jobs in Nexus");
@@ -114,6 +118,7 @@ PROVIDER_PROPERTIES: tuple[PropertySpec, ...] = (
         description="qiskit-nexus-provider: index:total:first:last:attempt of a sub-job",
     ),
 )
+
 """The Nexus properties the provider attaches, defined once per project before first use.
 
 Decision: the Qiskit result header stays on each circuit as the string property
@@ -190,6 +195,7 @@ class RemoteNexusBackend(NexusBackend):
         self._info = info
         self._target: Target | None = None
         self._lock = threading.Lock()
+        self._seed_warned = False
 
     def __repr__(self) -> str:
         return f"<RemoteNexusBackend {self.name!r} at {self._catalog.url}>"
@@ -258,14 +264,39 @@ class RemoteNexusBackend(NexusBackend):
             name=self.name, kind="remote", url=self._catalog.url, project=self._catalog.project
         )
 
+    def compiled_on_service(self, options: NexusOptions) -> frozenset[str]:
+        """Every standard gate when TKET compiles on Nexus (``tket_optimisation_level``).
+
+        ``to_pytket_dict`` encodes each of them (issue 13), and the compile job rebases them to
+        the device's gate set, so untranspiled circuits may be sent.
+        """
+        if options.tket_optimisation_level is None:
+            return frozenset()
+        return STANDARD_GATE_NAMES
+
     def check_run_options(self, options: NexusOptions) -> None:
         """Check ``nexus_properties`` against the project's definitions (before any upload).
+
+        Warns (once per backend) with a :class:`UserWarning` when ``seed_simulator`` is set on a
+        device whose configuration carries no seed.
 
         Raises:
             OptionsError: a property is reserved by the provider, not defined in the project,
                 of the wrong type, or the project requires one that is missing.
         """
         self._catalog.check_user_properties(options.nexus_properties)
+        # Decision: warn (once per backend), not refuse: a seed set for a whole session of
+        # backends is common, and the counts are still right, only not reproducible.
+        config = type(self.backend_config(options)) if options.seed_simulator is not None else None
+        if config is not None and "seed" not in config.model_fields and not self._seed_warned:
+            self._seed_warned = True
+            warnings.warn(
+                f"seed_simulator is ignored on {self.name} (no seed is sent with its "
+                f"{config.__name__}), so its runs are not reproducible; seeds apply to offline "
+                "simulators, aer_simulator and Qulacs devices.",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def submit_job(self, job: NexusJob) -> None:
         """Submit or adopt: a job whose idempotency key is already known is looked up first.

@@ -31,6 +31,25 @@ def test_non_finite_parameters_are_refused_naming_circuit_and_instruction(backen
         backend.run([good, one_qubit(backend, angle)], shots=5)
 
 
+@pytest.mark.parametrize("angle", [math.nan, math.inf])
+def test_non_finite_parameters_inside_control_flow_blocks_are_refused(backend, angle) -> None:
+    """A block's instructions run too: a NaN in an else branch or a switch case is refused."""
+    qc = QuantumCircuit(1, 1, name="dyn")
+    qc.r(math.pi / 2, 0.0, 0)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)) as else_:
+        qc.rz(0.1, 0)
+    with else_, qc.switch(qc.clbits[0]) as case, case(0):
+        qc.rz(angle, 0)
+    qc.measure(0, 0)
+    with pytest.raises(
+        CircuitValidationError,
+        match=r"circuit 0 \('dyn'\).*instruction 2 \(if_else\) block 1 "
+        r"instruction 0 \(switch_case\) block 0 instruction 0 \(rz\)",
+    ):
+        backend.run(qc, shots=5)
+
+
 def test_non_finite_global_phase_is_refused(backend) -> None:
     qc = one_qubit(backend, 0.1)
     qc.global_phase = math.nan
@@ -50,6 +69,10 @@ def test_non_finite_global_phase_is_refused(backend) -> None:
         ("with_progress_bar", "no"),
         ("poll_interval", "1"),
         ("max_circuits_per_job", False),
+        # JSON has no NaN or infinity (they failed at upload as a "connection error").
+        ("poll_interval", math.nan),
+        ("max_cost", math.inf),
+        ("nexus_properties", {"fidelity": math.nan}),
     ],
 )
 def test_option_types_are_strict(backend, name, value) -> None:

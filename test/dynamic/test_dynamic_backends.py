@@ -171,3 +171,44 @@ def test_stores_in_blocks_on_the_emulator(remote: NexusProvider, name: str) -> N
     expected = {key: round(p * SHOTS) for key, p in probabilities.items()}
     assert set(counts) <= set(expected)
     assert total_variation(counts, expected) < tvd_bound(len(expected), SHOTS)
+
+
+def _switch_on_expression() -> QuantumCircuit:
+    """c = two random bits; switch(c ^ 1): 1 -> d = 001, 2 or 3 -> d = 010, default -> d = 100.
+
+    The switch sits inside an ``if_test`` that always holds, so nested blocks are covered too.
+    """
+    q, c, d = QuantumRegister(5), ClassicalRegister(2, "c"), ClassicalRegister(3, "d")
+    qc = QuantumCircuit(q, c, d, name="switch_on_expression")
+    qc.h([0, 1])
+    qc.measure([0, 1], c)
+    with qc.if_test(expr.less_equal(c, 3)), qc.switch(expr.bit_xor(c, 1)) as case:
+        with case(1):
+            qc.x(2)
+        with case(2, 3):
+            qc.x(3)
+        with case(case.DEFAULT):
+            qc.x(4)
+    qc.measure([2, 3, 4], d)
+    return qc
+
+
+def _expected_d(c: int) -> str:
+    return {1: "001", 2: "010", 3: "010"}.get(c ^ 1, "100")
+
+
+@pytest.mark.parametrize("where", ["offline", "aer_simulator"])
+def test_switch_on_an_expression_runs_offline_and_remote(
+    provider: NexusProvider, remote: NexusProvider, where: str
+) -> None:
+    """Aer cannot run a switch on an expression: the offline backend runs it as an if chain."""
+    if where == "offline":
+        backend = provider.get_backend("offline_simulator_no_noise", num_qubits=5)
+    else:
+        backend = remote.get_backend("aer_simulator")
+    qc = transpile(_switch_on_expression(), backend, seed_transpiler=1)
+    counts = backend.run(qc, shots=400, seed_simulator=3, **FAST).result(timeout=120).get_counts()
+    assert {key.split()[1] for key in counts} == {"00", "01", "10", "11"}
+    for key in counts:
+        d, c = key.split()
+        assert d == _expected_d(int(c, 2)), counts

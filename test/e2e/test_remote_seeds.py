@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
+
+import pytest
 from qiskit import QuantumCircuit, transpile
 
 from qiskit_nexus_provider import NexusProvider
@@ -24,3 +27,16 @@ def test_remote_sub_jobs_get_their_own_seeds(remote: NexusProvider, emu) -> None
     counts = run()
     assert counts[0] != counts[2] and counts[1] != counts[3]
     assert run() == counts
+
+
+def test_seed_on_a_device_without_seeds_warns_once(remote: NexusProvider) -> None:
+    """H-series emulators get no seed: a user relying on seed_simulator is told, once."""
+    backend = remote.get_backend("H1-1SC")
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0)
+    with pytest.warns(UserWarning, match=r"seed_simulator is ignored on H1-1SC"):
+        backend.run(qc, shots=2, seed_simulator=5, poll_interval=0.02).result(timeout=60)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        backend.run(qc, shots=2, seed_simulator=6, poll_interval=0.02).result(timeout=60)
+        remote.get_backend("aer_simulator").run(qc, shots=2, seed_simulator=5).result(timeout=60)

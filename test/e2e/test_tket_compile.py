@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from qiskit import QuantumCircuit, transpile
 
-from qiskit_nexus_provider import NexusProvider
+from qiskit_nexus_provider import CircuitValidationError, NexusProvider
 
 FAST = {"poll_interval": 0.02, "poll_max_interval": 0.2}
 
@@ -35,3 +35,20 @@ def test_compiled_circuits_keep_the_bit_layout(remote: NexusProvider) -> None:
     qc.measure(2, 1)
     job = backend.run(transpile(qc, backend), shots=5, tket_optimisation_level=2, **FAST)
     assert job.result(timeout=120).get_counts() == {"100": 5}
+
+
+def test_untranspiled_standard_gates_are_compiled_on_nexus(remote: NexusProvider, emu) -> None:
+    """With tket_optimisation_level the device's native gate set is not required (issue 13)."""
+    backend = remote.get_backend("H1-1E")
+    qc = QuantumCircuit(3, 3, name="untranspiled")
+    qc.x(0)
+    qc.cx(0, 1)
+    qc.ccx(0, 1, 2)
+    qc.cswap(0, 1, 2)
+    qc.measure([0, 1, 2], [0, 1, 2])
+    jobs = emu.job_count()
+    with pytest.raises(CircuitValidationError, match=r"ccx, cswap, cx, x .*Transpile first"):
+        backend.run(qc, shots=10)  # without the compile job the native gates are required
+    assert emu.job_count() == jobs
+    counts = backend.run(qc, shots=50, tket_optimisation_level=2, **FAST).result(timeout=120)
+    assert max(counts.get_counts(), key=counts.get_counts().get) == "111"

@@ -197,8 +197,25 @@ def test_a_second_user_gets_403_on_everything_of_the_first(api: Api) -> None:
             other.post("/api/property_definitions/v1beta2", json=property_body(pid, "x", "int")),
             403,
         )
+        assert_error(
+            other.get(
+                "/api/property_definitions/v1beta2/meta/count", params={"filter[project][id]": pid}
+            ),
+            403,
+            "another user",
+        )
         for path in ("/api/projects/v1beta2", "/api/circuits/v1beta2", "/api/jobs/v1beta3"):
             assert other.get(path).json()["data"] == []
+        # A job in the second user's own project may not run (or compile) the first's circuits.
+        own = other.post("/api/projects/v1beta2", json={"data": {"attributes": {"name": "own"}}})
+        own_id = own.json()["data"]["id"]
+        jobs_before = api.emulator.job_count()
+        for job_type in ("execute", "compile"):
+            stolen = other.post(
+                "/api/jobs/v1beta3", json=job_body(own_id, [cid], job_type=job_type)
+            )
+            assert_error(stolen, 403, cid, "another user")
+        assert api.emulator.job_count() == jobs_before
         # Project names are per user: the second user may have its own "mine".
         assert (
             other.post(

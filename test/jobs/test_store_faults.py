@@ -139,3 +139,26 @@ def test_finished_offline_composite_restored_elsewhere_does_not_run_again(
     assert never_started == str([True] * 3), "a finished sub-job was run again"
     assert "DONE: 3)" in summary
     assert restored == str(counts)
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "reason"),
+    [
+        ("composite", {"slots": 5}, "without a list of 'slots'"),
+        ("job", {"parent": 3}, "'parent' is a int"),
+    ],
+)
+def test_cli_listing_reports_a_checksum_valid_record_with_a_bad_state(
+    provider: NexusProvider, backend, capsys, kind: str, state: dict, reason: str
+) -> None:
+    """``state`` is free-form: an edited (re-checksummed) one is reported, not a traceback."""
+    document = _valid_document(provider, backend)
+    bad = provider.store_path / "bad-record.json"
+    record = {**document["record"], "job_id": bad.stem, "kind": kind, "state": state}
+    _write_checksummed(bad, record)
+    capsys.readouterr()
+    assert main(["jobs", "--store-path", str(provider.store_path)]) == EXIT_OK
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("bad-record"))
+    assert line.startswith("bad-record  UNREADABLE: ") and reason in line
+    assert document["record"]["job_id"] in out  # the good record is still listed

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response
 
-from qiskit_nexus_provider.emulator.access import require_job, require_project
+from qiskit_nexus_provider.emulator.access import require_job, require_project, require_project_of
 from qiskit_nexus_provider.emulator.conversion import CircuitError
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
@@ -43,6 +43,8 @@ MAX_SHOTS_AER = 1_000_000
 
 
 def _check_items(
+    context: Context,
+    user: str,
     items: list[JobItemSpec],
     circuits: dict[str, CircuitRow],
     target: ExecutionTarget,
@@ -54,6 +56,8 @@ def _check_items(
         circuit = circuits.get(item.program_id)
         if circuit is None:
             raise ApiError(404, f"items[{index}]: circuit {item.program_id} not found")
+        # A job may only run circuits its user may read (403 otherwise, as for a GET).
+        require_project_of(context.store, user, "circuit", item.program_id, circuit.project_id)
         if execute:
             if item.n_shots is None:
                 raise ApiError(400, f"items[{index}]: n_shots is required for circuits")
@@ -121,7 +125,7 @@ async def create_job(context: Context, user: User, body: JobCreateBody) -> Respo
         circuits = context.store.get_circuits(
             [item.program_id for item in definition.items], with_content=False
         )
-    _check_items(definition.items, circuits, target, execute)
+    _check_items(context, user, definition.items, circuits, target, execute)
     stored_definition = definition.model_dump(mode="json", exclude={"items"}, exclude_unset=True)
     items = [item.model_dump(mode="json", exclude_none=True) for item in definition.items]
     job = context.store.create_job(

@@ -18,6 +18,7 @@ from qiskit_nexus_provider.emulator.routes.deps import (
 )
 from qiskit_nexus_provider.emulator.schemas import PropertyDefinitionCreateBody
 from qiskit_nexus_provider.emulator.serialize import property_definition_resource
+from qiskit_nexus_provider.emulator.store import PropertyDefinitionRow
 
 __all__ = ["router"]
 
@@ -28,6 +29,16 @@ router = APIRouter(
     responses=ERROR_RESPONSES,
 )
 Query = Annotated[ListQuery, Depends(circuit_query)]
+
+
+def _readable_definitions(context: Context, query: ListQuery) -> list[PropertyDefinitionRow]:
+    """The definitions of ``filter[project][id]``'s projects, if the user owns them (403 if not)."""
+    if not query.project_ids:
+        raise ApiError(400, "filter[project][id] is required: definitions belong to projects")
+    for project_id in query.project_ids:
+        if context.store.get_project(project_id) is not None:
+            require_project(context.store, query.owner or "", project_id)
+    return context.store.property_definitions(query.project_ids)
 
 
 @router.post("", status_code=201, responses={409: {"description": "Already defined"}})
@@ -52,12 +63,7 @@ async def create_property_definition(
 @router.get("")
 async def list_property_definitions(context: Context, query: Query) -> dict[str, Any]:
     """A page of the definitions of the projects in ``filter[project][id]`` (oldest first)."""
-    if not query.project_ids:
-        raise ApiError(400, "filter[project][id] is required: definitions belong to projects")
-    for project_id in query.project_ids:
-        if context.store.get_project(project_id) is not None:
-            require_project(context.store, query.owner or "", project_id)
-    rows = context.store.property_definitions(query.project_ids)
+    rows = _readable_definitions(context, query)
     start = query.page_number * query.page_size
     page = rows[start : start + query.page_size]
     return {"data": [property_definition_resource(d) for d in page], "included": []}
@@ -66,4 +72,4 @@ async def list_property_definitions(context: Context, query: Query) -> dict[str,
 @router.get("/meta/count")
 async def count_property_definitions(context: Context, query: Query) -> dict[str, int]:
     """Number of definitions of the projects in ``filter[project][id]``."""
-    return {"count": len(context.store.property_definitions(query.project_ids))}
+    return {"count": len(_readable_definitions(context, query))}
