@@ -262,8 +262,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="show: status (a table of sub-jobs for a composite job); result: wait "
         "(--timeout seconds at most) and print the counts; cancel: cancel the job.",
     )
-    job.add_argument("action", choices=["show", "result", "cancel"])
-    job.add_argument("job_id")
+    # The metavars name the arguments as the usage line shows them, so that argparse's
+    # "the following arguments are required: ..." names what the user has to type.
+    job.add_argument(
+        "action",
+        metavar="{show,result,cancel}",
+        choices=["show", "result", "cancel"],
+        help="what to do with the job",
+    )
+    job.add_argument(
+        "job_id", metavar="JOB_ID", help="the job's id (`qiskit-nexus jobs` lists persisted jobs)"
+    )
     job.add_argument("--timeout", type=float, default=None, help="seconds to wait for a result")
     job.set_defaults(func=_job)
 

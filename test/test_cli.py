@@ -109,6 +109,16 @@ def test_unknown_job_id_is_a_usage_error(capsys, provider) -> None:
     assert "no-such-job" in capsys.readouterr().err
 
 
+def test_job_without_arguments_names_them_as_the_usage_does(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["job"])
+    assert exit_info.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "usage: qiskit-nexus job" in err
+    assert "required: {show,result,cancel}, JOB_ID" in err
+    assert "action" not in err
+
+
 def test_unsafe_job_id_is_refused(capsys, provider) -> None:
     code = main(["job", "show", "../../etc/passwd", "--store-path", str(provider.store_path)])
     assert code == EXIT_USAGE
