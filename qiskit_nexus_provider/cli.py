@@ -185,7 +185,8 @@ def _job(args: argparse.Namespace) -> int:
         _wait_with_progress(job, args.timeout)
         result = job.result(timeout=args.timeout)
     except (JobFailedError, JobCancelledError, CompositeJobError) as exc:
-        print(str(exc), file=sys.stderr)
+        # One line prefixed "error:", like every other error of the command (docs/cli.rst).
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_JOB_FAILED
     counts = [result.get_counts(i) for i in range(len(result.results))]
     text = "\n".join(

@@ -146,7 +146,10 @@ def test_failed_job_result_exits_1(capsys, provider, monkeypatch) -> None:
     job.persist()
     code = main(["job", "result", job.job_id(), "--store-path", str(provider.store_path)])
     assert code == EXIT_JOB_FAILED
-    assert "injected" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "injected" in err
+    # one line, prefixed like every other error of the command
+    assert err.startswith("error: Job ") and err.count("\n") == 1
 
 
 def test_unknown_backend_is_a_usage_error(capsys, store_path: Path, nexus_emulator) -> None:
