@@ -5,7 +5,8 @@ Sub-commands: ``demo``, ``emulator``, ``backends``, ``jobs``, ``job show|result|
 ``docs/cli.rst`` documents them): 0 success, 1 a job failed or was cancelled, 2 bad usage or input
 (unknown job id or backend name, corrupt file, bad option), 3 Nexus unreachable or authentication
 failed, 4 ``job result`` timed out (the job keeps running), 130 interrupted.  Every error is one
-line on standard error.
+line on standard error.  Output into a pipe its reader closed (``| head``) ends the command
+quietly, with 0.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -304,7 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .exceptions import NexusProviderError
 
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except NexusAPIError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_REMOTE
@@ -316,6 +320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_TIMEOUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``qiskit-nexus backends | head``): not an error of ours, so no
+        # traceback.  Standard output goes to devnull so that the flush at exit fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

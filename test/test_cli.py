@@ -261,3 +261,24 @@ def test_job_result_shows_progress_while_waiting(nexus_emulator, store_path, cap
     monkeypatch.setattr(progress, "progress_enabled", lambda requested: False)  # not a TTY
     assert main(argv) == EXIT_OK
     assert "Waiting" not in capsys.readouterr().err
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(store_path: Path) -> None:
+    """``qiskit-nexus jobs | head -1``: the reader closes the pipe before the output is out."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qiskit_nexus_provider.cli",
+            "jobs",
+            "--store-path",
+            str(store_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before anything is written
+    _, err = process.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+    assert process.returncode == EXIT_OK
