@@ -5,7 +5,8 @@ Sub-commands: ``demo``, ``emulator``, ``backends``, ``jobs``, ``job show|result|
 ``docs/cli.rst`` documents them): 0 success, 1 a job failed or was cancelled, 2 bad usage or input
 (unknown job id or backend name, corrupt file, bad option), 3 Nexus unreachable or authentication
 failed, 4 ``job result`` timed out (the job keeps running), 130 interrupted.  Every error is one
-line on standard error.
+line on standard error.  Output into a pipe its reader closed (``| head``) ends the command
+quietly, with 0.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -197,7 +199,8 @@ def _job(args: argparse.Namespace) -> int:
         _wait_with_progress(job, args.timeout)
         result = job.result(timeout=args.timeout)
     except (JobFailedError, JobCancelledError, CompositeJobError) as exc:
-        print(str(exc), file=sys.stderr)
+        # One line prefixed "error:", like every other error of the command (docs/cli.rst).
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_JOB_FAILED
     counts = [result.get_counts(i) for i in range(len(result.results))]
     text = "\n".join(
@@ -274,8 +277,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="show: status (a table of sub-jobs for a composite job); result: wait "
         "(--timeout seconds at most) and print the counts; cancel: cancel the job.",
     )
-    job.add_argument("action", choices=["show", "result", "cancel"])
-    job.add_argument("job_id")
+    # The metavars name the arguments as the usage line shows them, so that argparse's
+    # "the following arguments are required: ..." names what the user has to type.
+    job.add_argument(
+        "action",
+        metavar="{show,result,cancel}",
+        choices=["show", "result", "cancel"],
+        help="what to do with the job",
+    )
+    job.add_argument(
+        "job_id", metavar="JOB_ID", help="the job's id (`qiskit-nexus jobs` lists persisted jobs)"
+    )
     job.add_argument("--timeout", type=float, default=None, help="seconds to wait for a result")
     job.set_defaults(func=_job)
 
@@ -306,7 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .exceptions import NexusProviderError
 
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except NexusAPIError as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_REMOTE
@@ -318,6 +332,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_TIMEOUT
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``qiskit-nexus backends | head``): not an error of ours, so no
+        # traceback.  Standard output goes to devnull so that the flush at exit fails no more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

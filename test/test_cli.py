@@ -109,6 +109,16 @@ def test_unknown_job_id_is_a_usage_error(capsys, provider) -> None:
     assert "no-such-job" in capsys.readouterr().err
 
 
+def test_job_without_arguments_names_them_as_the_usage_does(capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["job"])
+    assert exit_info.value.code == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "usage: qiskit-nexus job" in err
+    assert "required: {show,result,cancel}, JOB_ID" in err
+    assert "action" not in err
+
+
 def test_unsafe_job_id_is_refused(capsys, provider) -> None:
     code = main(["job", "show", "../../etc/passwd", "--store-path", str(provider.store_path)])
     assert code == EXIT_USAGE
@@ -136,7 +146,10 @@ def test_failed_job_result_exits_1(capsys, provider, monkeypatch) -> None:
     job.persist()
     code = main(["job", "result", job.job_id(), "--store-path", str(provider.store_path)])
     assert code == EXIT_JOB_FAILED
-    assert "injected" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "injected" in err
+    # one line, prefixed like every other error of the command
+    assert err.startswith("error: Job ") and err.count("\n") == 1
 
 
 def test_unknown_backend_is_a_usage_error(capsys, store_path: Path, nexus_emulator) -> None:
@@ -248,3 +261,24 @@ def test_job_result_shows_progress_while_waiting(nexus_emulator, store_path, cap
     monkeypatch.setattr(progress, "progress_enabled", lambda requested: False)  # not a TTY
     assert main(argv) == EXIT_OK
     assert "Waiting" not in capsys.readouterr().err
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(store_path: Path) -> None:
+    """``qiskit-nexus jobs | head -1``: the reader closes the pipe before the output is out."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qiskit_nexus_provider.cli",
+            "jobs",
+            "--store-path",
+            str(store_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before anything is written
+    _, err = process.communicate(timeout=120)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+    assert process.returncode == EXIT_OK
