@@ -13,7 +13,8 @@
     print(backend.run(transpile(qc, backend), shots=100).result().get_counts())
 
 Public names: :class:`NexusProvider`, :class:`NexusJob`, :class:`NexusCompositeJob`,
-:class:`NexusOptions`, the backends, and the exceptions.  Everything else may move.
+:class:`NexusOptions`, the backends (:class:`NexusBackend`, :class:`OfflineSimulatorBackend`,
+:class:`RemoteNexusBackend`, :class:`HeliosBackend`), the primitives and the exceptions.  Everything else may move.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 _PUBLIC = {
     "NexusBackend": ".backends.base",
     "OfflineSimulatorBackend": ".backends.offline",
+    "RemoteNexusBackend": ".backends.remote",
+    "HeliosBackend": ".backends.helios",
     "CircuitValidationError": ".exceptions",
     "CompositeJobError": ".exceptions",
     "JobCancelledError": ".exceptions",
@@ -45,7 +48,9 @@ _PUBLIC = {
 
 if TYPE_CHECKING:
     from .backends.base import NexusBackend
+    from .backends.helios import HeliosBackend
     from .backends.offline import OfflineSimulatorBackend
+    from .backends.remote import RemoteNexusBackend
     from .exceptions import (
         CircuitValidationError,
         CompositeJobError,

@@ -112,6 +112,24 @@ def _listing_problem(record: Any) -> str | None:
     return None
 
 
+def _jobs_table(rows: list[dict[str, Any]]) -> str:
+    """The ``jobs`` listing as text: a header row, then one row a job in the store's order."""
+    width = max(len("JOB ID"), *(len(row["job_id"]) for row in rows))
+    lines = [f"{'JOB ID':{width}s}  {'KIND':9s}  {'BACKEND':28s}  {'CREATED':19s}  STATUS"]
+    for row in rows:
+        if "error" in row:
+            lines.append(f"{row['job_id']:{width}s}  UNREADABLE: {row['error']}")
+            continue
+        status = row["status"]
+        if "sub_jobs" in row:
+            status += f" ({row['sub_jobs']} sub-jobs)"
+        lines.append(
+            f"{row['job_id']:{width}s}  {row['kind']:9s}  {row['backend']:28s}  "
+            f"{row['created']:19s}  {status}"
+        )
+    return "\n".join(lines)
+
+
 def _jobs(args: argparse.Namespace) -> int:
     provider = _provider(args)
     rows = []
@@ -136,17 +154,7 @@ def _jobs(args: argparse.Namespace) -> int:
     elif not rows:
         print(f"No persisted jobs in {provider.store_path}.")
     else:
-        for row in rows:
-            if "error" in row:
-                print(f"{row['job_id']}  UNREADABLE: {row['error']}")
-            else:
-                status = row["status"]
-                if "sub_jobs" in row:
-                    status += f" ({row['sub_jobs']} sub-jobs)"
-                print(
-                    f"{row['job_id']}  {row['kind']:9s}  {row['backend']:28s}  "
-                    f"{row['created']}  {status}"
-                )
+        print(_jobs_table(rows))
     return EXIT_OK
 
 

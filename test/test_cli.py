@@ -89,6 +89,7 @@ def test_jobs_lists_persisted_jobs_and_hides_composite_slots(capsys, provider) -
     assert statuses[job_id] == "DONE"
     assert main(["jobs", "--store-path", str(provider.store_path)]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["JOB", "ID", "KIND", "BACKEND", "CREATED", "STATUS"]
     assert any(composite.job_id() in line and line.endswith("DONE (2 sub-jobs)") for line in lines)
 
 
