@@ -14,7 +14,8 @@
 
 Public names: :class:`NexusProvider`, :class:`NexusJob`, :class:`NexusCompositeJob`,
 :class:`NexusOptions`, the backends (:class:`NexusBackend`, :class:`OfflineSimulatorBackend`,
-:class:`RemoteNexusBackend`, :class:`HeliosBackend`), the primitives and the exceptions.  Everything else may move.
+:class:`RemoteNexusBackend`, :class:`HeliosBackend`), the primitives and the exceptions.
+Everything else may move.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CircuitValidationError",
     "CompositeJobError",
+    "HeliosBackend",
     "JobCancelledError",
     "JobFailedError",
     "JobNotFoundError",
@@ -100,6 +102,7 @@ __all__ = [
     "NexusSamplerV2",
     "OfflineSimulatorBackend",
     "OptionsError",
+    "RemoteNexusBackend",
     "StoreCorruptError",
     "UnknownOptionWarning",
     "__version__",

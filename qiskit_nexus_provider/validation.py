@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Sequence
 
 from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterExpression
+from qiskit.circuit import CONTROL_FLOW_OP_NAMES, ParameterExpression
 from qiskit.transpiler import Target
 
 from .exceptions import CircuitValidationError
@@ -32,11 +32,13 @@ def operation_names(circuit: QuantumCircuit) -> set[str]:
     stack = [circuit]
     while stack:
         current = stack.pop()
-        names.update(current.count_ops())
+        counts = current.count_ops()
+        names.update(counts)
+        if CONTROL_FLOW_OP_NAMES.isdisjoint(counts):
+            continue  # no blocks: skip the walk, which builds a Python object per gate
         for instruction in current.data:
-            blocks = getattr(instruction.operation, "blocks", ())
-            if blocks:
-                stack.extend(blocks)
+            if instruction.is_control_flow():
+                stack.extend(instruction.operation.blocks)
     return names
 
 
@@ -134,12 +136,13 @@ def _check_finite(index: int, circuit: QuantumCircuit) -> None:
                 f"{_label(index, circuit)} has a non-finite global phase{where} "
                 f"({current.global_phase})."
             )
+        # ``CircuitInstruction.name``/``params``/``is_control_flow()`` read Qiskit's Rust data;
+        # ``.operation`` would build a Python gate object for each standard gate.
         for position, instruction in enumerate(current.data):
-            here = f"{path}instruction {position} ({instruction.operation.name})"
-            blocks = getattr(instruction.operation, "blocks", ())
-            for number, block in enumerate(blocks):
-                stack.append((f"{here} block {number} ", block))
-            if blocks:
+            if instruction.is_control_flow():
+                here = f"{path}instruction {position} ({instruction.name})"
+                for number, block in enumerate(instruction.operation.blocks):
+                    stack.append((f"{here} block {number} ", block))
                 continue  # a control-flow op's params are its blocks (and loop indexes)
             for param in instruction.params:
                 if type(param) is float:
@@ -147,6 +150,7 @@ def _check_finite(index: int, circuit: QuantumCircuit) -> None:
                         continue
                 elif _finite(param):
                     continue
+                here = f"{path}instruction {position} ({instruction.name})"
                 raise CircuitValidationError(
                     f"{_label(index, circuit)}: {here} has the non-finite parameter {param}; "
                     "angles must be finite numbers."

@@ -31,3 +31,7 @@ def test_every_backend_class_handed_out_is_public() -> None:
     for cls in classes:
         assert inspect.isclass(cls) and issubclass(cls, NexusBackend)
         assert cls in public, f"{cls.__name__} is handed out but not importable from the package"
+
+
+def test_all_lists_the_public_names() -> None:
+    assert set(package.__all__) == {*package._PUBLIC, "__version__"}
