@@ -134,7 +134,7 @@ def test_tket_compile_keeps_conditionals(remote: NexusProvider, level: int) -> N
     backend = remote.get_backend("H1-1E")
     qc = teleportation(3.141592653589793)
     job = backend.run(
-        transpile(qc, backend), shots=100, tket_optimisation_level=level, seed_simulator=2, **FAST
+        transpile(qc, backend), shots=100, tket_optimisation_level=level, **FAST
     )
     counts = job.result(timeout=120).get_counts()
     assert sum(v for k, v in counts.items() if k[0] == "1") > 80
