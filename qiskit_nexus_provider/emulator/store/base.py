@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.store.rows import (
     CircuitRow,
     ItemRow,
@@ -19,7 +21,28 @@ from qiskit_nexus_provider.emulator.store.rows import (
     transition,
 )
 
-__all__ = ["StoreBase"]
+__all__ = ["StoreBase", "program_table"]
+
+
+def program_table(table: str) -> str:
+    """Schema of a table of uploaded programs: pytket circuits (``circuits``) and QIR programs
+    (``qir_programs``) have the same columns, ``content`` holding the uploaded text."""
+    return f"""
+CREATE TABLE IF NOT EXISTS {table} (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    project_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    properties TEXT NOT NULL,
+    content TEXT NOT NULL,
+    n_qubits INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS {table}_project ON {table}(project_id);
+"""
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -34,19 +57,6 @@ CREATE TABLE IF NOT EXISTS projects (
     contents_modified TEXT NOT NULL,
     owner TEXT NOT NULL DEFAULT 'user-1'
 );
-CREATE TABLE IF NOT EXISTS circuits (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT UNIQUE NOT NULL,
-    project_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    description TEXT,
-    properties TEXT NOT NULL,
-    content TEXT NOT NULL,
-    n_qubits INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    modified TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS circuits_project ON circuits(project_id);
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT UNIQUE NOT NULL,
@@ -133,7 +143,7 @@ class StoreBase:
         if self.path is not None:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(_SCHEMA + program_table("circuits"))
         columns = {r["name"] for r in self._conn.execute("PRAGMA table_info(projects)")}
         if "owner" not in columns:  # a database written before users existed
             self._conn.execute(
@@ -177,6 +187,12 @@ class StoreBase:
 
     @staticmethod
     def _circuit(row: sqlite3.Row, with_content: bool) -> CircuitRow:
+        content = json.loads(row["content"]) if with_content else None
+        return StoreBase._program(row, content)
+
+    @staticmethod
+    def _program(row: sqlite3.Row, content: dict[str, Any] | None) -> CircuitRow:
+        """A row of a :func:`program_table`, with ``content`` as the caller decoded it."""
         return CircuitRow(
             id=row["id"],
             project_id=row["project_id"],
@@ -187,8 +203,41 @@ class StoreBase:
             created=row["created"],
             modified=row["modified"],
             seq=row["seq"],
-            content=json.loads(row["content"]) if with_content else None,
+            content=content,
         )
+
+    @staticmethod
+    def _insert_program(
+        conn: sqlite3.Connection,
+        table: str,
+        project_id: str,
+        fields: tuple[str, str | None, str, str, int],
+        now: str,
+    ) -> tuple[str, int]:
+        """Touch the project (404 if there is none) and insert a program into ``table``.
+
+        Args:
+            conn: The connection, inside a transaction.
+            table: A :func:`program_table`.
+            project_id: The project it goes into.
+            fields: ``(name, description, properties JSON, content text, n_qubits)``.
+            now: The creation time (ISO 8601).
+
+        Returns:
+            The new program's id and its ``seq``.
+        """
+        touched = conn.execute(
+            "UPDATE projects SET contents_modified = ? WHERE id = ?", (now, project_id)
+        )
+        if touched.rowcount != 1:
+            raise ApiError(404, f"project {project_id} not found")
+        program_id = str(uuid.uuid4())
+        cursor = conn.execute(
+            f"INSERT INTO {table} (id, project_id, name, description, properties, content,"
+            " n_qubits, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (program_id, project_id, *fields, now, now),
+        )
+        return program_id, int(cursor.lastrowid or 0)
 
     @staticmethod
     def _job(row: sqlite3.Row) -> JobRow:

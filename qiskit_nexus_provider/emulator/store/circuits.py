@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -58,21 +57,12 @@ class CircuitsMixin(StoreBase):
             The stored circuit (without its content) and its project.
         """
         now = iso_now()
-        circuit_id = str(uuid.uuid4())
         text = dump_stored(content)
         props = dump_stored(properties)
         with self._tx() as conn:
-            touched = conn.execute(
-                "UPDATE projects SET contents_modified = ? WHERE id = ?", (now, project_id)
+            circuit_id, seq = self._insert_program(
+                conn, "circuits", project_id, (name, description, props, text, n_qubits), now
             )
-            if touched.rowcount != 1:
-                raise ApiError(404, f"project {project_id} not found")
-            cursor = conn.execute(
-                "INSERT INTO circuits (id, project_id, name, description, properties, content,"
-                " n_qubits, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (circuit_id, project_id, name, description, props, text, n_qubits, now, now),
-            )
-            seq = cursor.lastrowid
             project = self._project(
                 conn.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
             )
@@ -85,7 +75,7 @@ class CircuitsMixin(StoreBase):
             n_qubits=n_qubits,
             created=now,
             modified=now,
-            seq=int(seq or 0),
+            seq=seq,
             content=None,
         )
         return circuit, project

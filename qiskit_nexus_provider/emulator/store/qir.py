@@ -8,32 +8,15 @@ own table so that it never shows among circuits; rows reuse :class:`CircuitRow` 
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
-from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.query import ListQuery, apply_query
+from qiskit_nexus_provider.emulator.store.base import program_table
 from qiskit_nexus_provider.emulator.store.projects import ProjectsMixin
 from qiskit_nexus_provider.emulator.store.rows import CircuitRow, iso_now, listable
 
 __all__ = ["QirMixin"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS qir_programs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT UNIQUE NOT NULL,
-    project_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    description TEXT,
-    properties TEXT NOT NULL,
-    content TEXT NOT NULL,
-    n_qubits INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    modified TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS qir_programs_project ON qir_programs(project_id);
-"""
 
 
 class QirMixin(ProjectsMixin):
@@ -44,7 +27,7 @@ class QirMixin(ProjectsMixin):
 
     def __init__(self, path: str | Path | None = None) -> None:
         super().__init__(path)
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(program_table("qir_programs"))
 
     def add_qir(
         self,
@@ -57,18 +40,14 @@ class QirMixin(ProjectsMixin):
     ) -> CircuitRow:
         """Store a QIR program (base64 ``contents``) in a project (404 if there is none)."""
         now = iso_now()
-        program_id = str(uuid.uuid4())
         props = json.dumps(properties)
         with self._tx() as conn:
-            touched = conn.execute(
-                "UPDATE projects SET contents_modified = ? WHERE id = ?", (now, project_id)
-            )
-            if touched.rowcount != 1:
-                raise ApiError(404, f"project {project_id} not found")
-            cursor = conn.execute(
-                "INSERT INTO qir_programs (id, project_id, name, description, properties,"
-                " content, n_qubits, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (program_id, project_id, name, description, props, contents, n_qubits, now, now),
+            program_id, seq = self._insert_program(
+                conn,
+                "qir_programs",
+                project_id,
+                (name, description, props, contents, n_qubits),
+                now,
             )
         return CircuitRow(
             id=program_id,
@@ -79,24 +58,13 @@ class QirMixin(ProjectsMixin):
             n_qubits=n_qubits,
             created=now,
             modified=now,
-            seq=int(cursor.lastrowid or 0),
+            seq=seq,
             content={"contents": contents},
         )
 
     @staticmethod
     def _qir(row: Any) -> CircuitRow:
-        return CircuitRow(
-            id=row["id"],
-            project_id=row["project_id"],
-            name=row["name"],
-            description=row["description"],
-            properties=json.loads(row["properties"]),
-            n_qubits=row["n_qubits"],
-            created=row["created"],
-            modified=row["modified"],
-            seq=row["seq"],
-            content={"contents": row["content"]},
-        )
+        return QirMixin._program(row, {"contents": row["content"]})
 
     def get_qir(self, program_id: str) -> CircuitRow | None:
         """Return a QIR program (``content["contents"]`` is its base64 text), or ``None``."""
