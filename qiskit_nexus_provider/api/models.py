@@ -43,6 +43,7 @@ __all__ = [
     "RetryRequest",
     "Timestamps",
     "utc_now",
+    "value_property_type",
 ]
 
 
@@ -167,6 +168,20 @@ class ErrorBody(_Wire):
 
 PropertyType = Literal["string", "bool", "int", "float"]
 """The four value types of a Nexus property."""
+
+
+def value_property_type(value: Any) -> PropertyType | None:
+    """The Nexus property type of a JSON value (``bool`` before ``int``: ``True`` is an int in
+    Python), or ``None`` when the value is of none of the four types."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    return None
 
 
 class PropertySpec(_Wire):

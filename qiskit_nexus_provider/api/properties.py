@@ -21,7 +21,7 @@ import pydantic
 import requests
 
 from .errors import NexusAPIError
-from .models import PropertyDefinition, PropertySpec, PropertyType
+from .models import PropertyDefinition, PropertySpec, PropertyType, value_property_type
 
 if TYPE_CHECKING:
     from .client import NexusClient
@@ -51,14 +51,9 @@ def property_type_of(value: Any) -> PropertyType:
     Raises:
         PropertyError: The value is not a bool, int, float or str.
     """
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
+    found = value_property_type(value)
+    if found is not None:
+        return found
     raise PropertyError(
         f"property values are bool, int, float or str; got {type(value).__name__} {value!r}"
     )

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from qiskit_nexus_provider.api.models import value_property_type
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.query import ListQuery
 from qiskit_nexus_provider.emulator.store import PropertyDefinitionRow, Store
@@ -31,16 +32,9 @@ PROPERTY_TYPES = ("string", "bool", "int", "float")
 
 
 def type_name(value: Any) -> str:
-    """The property type a JSON value has (``bool``, ``int``, ``float``, ``string``)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "string"
-    return type(value).__name__
+    """The property type a JSON value has (``bool``, ``int``, ``float``, ``string``), else the
+    value's Python type name (for messages)."""
+    return value_property_type(value) or type(value).__name__
 
 
 def _fits(property_type: str, value: Any) -> bool:
