@@ -16,8 +16,8 @@ WIRE_MODELS = {"qiskit_nexus_provider.api.models"}
 
 def _imports(path: Path) -> list[str]:
     """Absolute names of the modules ``path`` imports (relative imports resolved)."""
-    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = ".".join(parts[:-1])  # a module's package; an __init__'s own package
     names = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
