@@ -187,9 +187,12 @@ class ProjectProperties:
         self._definitions: dict[str, PropertyDefinition] | None = None
         self._lock = threading.Lock()
 
-    def definitions(self) -> dict[str, PropertyDefinition]:
-        """The project's definitions, by name (read from the server on first use)."""
+    def definitions(self, refresh: bool = False) -> dict[str, PropertyDefinition]:
+        """The project's definitions, by name: read from the server on first use and kept,
+        or read again with ``refresh=True`` (another client may have defined more since)."""
         with self._lock:
+            if refresh:
+                self._definitions = None
             return dict(self._load())
 
     def _load(self) -> dict[str, PropertyDefinition]:

@@ -251,7 +251,7 @@ class HeliosBackend(RemoteNexusBackend):
         bitcodes = [to_qir(circuit) for circuit in batch]  # all of them before any upload
         checker = build_backend_config(self._catalog.device_info(self.syntax_checker))
         project_id = self._catalog.project_id()
-        self._catalog.check_user_properties(options.nexus_properties)
+        self._catalog.check_user_properties(options.nexus_properties, refresh=True)
         programs = self._programs(batch, bitcodes, options.nexus_properties)
         program_ids = upload_qirs(
             self.client, project_id, programs, max_workers=options.max_concurrent_requests

@@ -323,7 +323,7 @@ class RemoteNexusBackend(NexusBackend):
         else:
             job.state["client_key"] = uuid.uuid4().hex
         project_id = self._catalog.project_id()
-        self._catalog.check_user_properties(options.nexus_properties)
+        self._catalog.check_user_properties(options.nexus_properties, refresh=True)
         circuit_ids = self._upload_programs(job, project_id)
         program_ids = circuit_ids
         if options.tket_optimisation_level is not None:
@@ -647,8 +647,12 @@ class RemoteCatalog:
         assert self._properties is not None
         return self._properties
 
-    def check_user_properties(self, values: dict[str, Any]) -> None:
+    def check_user_properties(self, values: dict[str, Any], refresh: bool = False) -> None:
         """Check a job's ``nexus_properties`` as Nexus will, for its circuits and the job.
+
+        ``run()`` checks against the definitions read on first use of the project; each
+        submission checks again with ``refresh=True`` (one request), so that a property another
+        client made required meanwhile is named before any circuit is uploaded.
 
         Raises:
             OptionsError: a name is reserved by the provider, a property is not defined in the
@@ -659,7 +663,7 @@ class RemoteCatalog:
             raise OptionsError(
                 f"nexus_properties: {', '.join(reserved)} are set by qiskit-nexus-provider"
             )
-        definitions = self.project_properties().definitions()
+        definitions = self.project_properties().definitions(refresh=refresh)
         # Required properties: the provider's own are always attached; the user gives the rest.
         checked = {
             name: d

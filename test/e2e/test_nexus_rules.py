@@ -130,6 +130,37 @@ def test_required_property_must_be_given_and_is_attached(remote: NexusProvider, 
     assert retrieved.result().get_counts() == {expected_key(2, 2): 5}
 
 
+def test_a_property_made_required_later_is_named_before_any_upload(
+    remote: NexusProvider, emu
+) -> None:
+    """The definitions are read once for ``run()``'s checks, but each submission reads them
+    again: a property another client made required since is named, and nothing is uploaded."""
+    from qiskit_nexus_provider.api.models import PropertySpec
+    from qiskit_nexus_provider.api.properties import create_property_definition
+
+    provider = NexusProvider(
+        token=emu.token, url=emu.url, project="required-later", store_path=remote.store_path
+    )
+    backend = provider.get_backend("aer_simulator")
+    circuit = transpile(encode_index(1, 2), backend)
+    assert backend.run(circuit, shots=2, **FAST).result(timeout=60).get_counts() == {
+        expected_key(1, 2): 2
+    }
+    other = NexusProvider(token=emu.token, url=emu.url, project="required-later")
+    client = other.remote.client
+    create_property_definition(
+        client,
+        client.get_or_create_project("required-later"),
+        PropertySpec(name="campaign", property_type="string", required=True),
+    )
+    circuits, jobs = emu.circuit_count(), emu.job_count()
+    with pytest.raises(OptionsError, match="requires the property 'campaign'"):
+        backend.run(circuit, shots=2, **FAST).result(timeout=60)
+    assert (emu.circuit_count(), emu.job_count()) == (circuits, jobs)
+    job = backend.run(circuit, shots=2, nexus_properties={"campaign": "c1"}, **FAST)
+    assert job.result(timeout=60).get_counts() == {expected_key(1, 2): 2}
+
+
 def test_every_backend_config_the_provider_sends_parses_with_quantinuum_schemas(
     remote: NexusProvider,
 ) -> None:
