@@ -133,9 +133,7 @@ def test_h1_syntax_checker_returns_zeros(remote: NexusProvider, name: str) -> No
 def test_tket_compile_keeps_conditionals(remote: NexusProvider, level: int) -> None:
     backend = remote.get_backend("H1-1E")
     qc = teleportation(3.141592653589793)
-    job = backend.run(
-        transpile(qc, backend), shots=100, tket_optimisation_level=level, **FAST
-    )
+    job = backend.run(transpile(qc, backend), shots=100, tket_optimisation_level=level, **FAST)
     counts = job.result(timeout=120).get_counts()
     assert sum(v for k, v in counts.items() if k[0] == "1") > 80
 
