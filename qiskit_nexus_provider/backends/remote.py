@@ -15,7 +15,6 @@ import logging
 import re
 import threading
 import uuid
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +36,7 @@ from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
 from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
 from ..api.models import JobStatus as JobStatusModel
 from ..api.properties import ProjectProperties, PropertyError, check_property_values
+from ..api.warn import warn_user
 from ..encoding import bit_names, decode_result, to_pytket_dict
 from ..exceptions import JobNotFoundError, OptionsError
 from ..jobs.polling import poll_until_final
@@ -290,12 +290,11 @@ class RemoteNexusBackend(NexusBackend):
         config = type(self.backend_config(options)) if options.seed_simulator is not None else None
         if config is not None and "seed" not in config.model_fields and not self._seed_warned:
             self._seed_warned = True
-            warnings.warn(
+            warn_user(
                 f"seed_simulator is ignored on {self.name} (no seed is sent with its "
                 f"{config.__name__}), so its runs are not reproducible; seeds apply to offline "
                 "simulators, aer_simulator and Qulacs devices.",
                 UserWarning,
-                stacklevel=4,
             )
 
     def submit_job(self, job: NexusJob) -> None:
@@ -727,11 +726,10 @@ class RemoteCatalog:
         except (NexusAPIError, OSError) as exc:
             if strict:
                 raise
-            warnings.warn(
+            warn_user(
                 f"Could not list Nexus devices at {self.url} ({exc}); only the offline "
                 "simulators are available.",
                 RuntimeWarning,
-                stacklevel=3,
             )
             return []
         from .helios import remote_backend  # Helios systems get HeliosBackend (QIR programs)
