@@ -70,9 +70,15 @@ def _demo(args: argparse.Namespace) -> int:
     circuits = transpile([bell, *batch], backend, seed_transpiler=7)
     job = backend.run(circuits, shots=args.shots, seed_simulator=args.seed)
     result = job.result()
+    # Persisted, so that the id printed is one `qiskit-nexus jobs` and `job show` find.
+    job.persist()
     counts = {c.name: result.get_counts(i) for i, c in enumerate(circuits)}
     lines = [f"backend: {backend.name}   job: {job.job_id()}   shots: {args.shots}"]
     lines += [f"  {name:10s} {dict(sorted(c.items()))}" for name, c in counts.items()]
+    lines += [
+        f"The job is persisted in {provider.store_path}: `qiskit-nexus jobs` lists it,",
+        f"`qiskit-nexus job result {job.job_id()}` prints its counts again.",
+    ]
     _print(
         args, {"backend": backend.name, "job_id": job.job_id(), "counts": counts}, "\n".join(lines)
     )
@@ -113,20 +119,32 @@ def _listing_problem(record: Any) -> str | None:
 
 
 def _jobs_table(rows: list[dict[str, Any]]) -> str:
-    """The ``jobs`` listing as text: a header row, then one row a job in the store's order."""
-    width = max(len("JOB ID"), *(len(row["job_id"]) for row in rows))
-    lines = [f"{'JOB ID':{width}s}  {'KIND':9s}  {'BACKEND':28s}  {'CREATED':19s}  STATUS"]
+    """The ``jobs`` listing as text: a header row, then one row a job in the store's order.
+
+    Each column is as wide as its widest cell, so the header stays over its values.
+    """
+    columns = ("job_id", "kind", "backend", "created")
+    headers = ("JOB ID", "KIND", "BACKEND", "CREATED")
+    readable = [row for row in rows if "error" not in row]
+    widths = [
+        max(len(header), *(len(str(row[key])) for row in readable))
+        for key, header in zip(columns, headers, strict=True)
+    ]
+    widths[0] = max(widths[0], *(len(row["job_id"]) for row in rows))
+
+    def line(cells: Sequence[str], last: str) -> str:
+        padded = (f"{cell:{width}s}" for cell, width in zip(cells, widths, strict=True))
+        return "  ".join([*padded, last])
+
+    lines = [line(headers, "STATUS")]
     for row in rows:
         if "error" in row:
-            lines.append(f"{row['job_id']:{width}s}  UNREADABLE: {row['error']}")
+            lines.append(f"{row['job_id']:{widths[0]}s}  UNREADABLE: {row['error']}")
             continue
         status = row["status"]
         if "sub_jobs" in row:
             status += f" ({row['sub_jobs']} sub-jobs)"
-        lines.append(
-            f"{row['job_id']:{width}s}  {row['kind']:9s}  {row['backend']:28s}  "
-            f"{row['created']:19s}  {status}"
-        )
+        lines.append(line([str(row[key]) for key in columns], status))
     return "\n".join(lines)
 
 

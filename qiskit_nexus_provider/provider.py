@@ -316,7 +316,8 @@ class NexusProvider:
         if self._remote is None and not self.remote.has_token:
             raise JobNotFoundError(
                 f"Job {job_id!r} is not in the store {self.store.path} and no Nexus token is "
-                "configured to look it up on the server."
+                "configured to look it up on the server.  A job is in the store only once "
+                "persisted (job.persist()); `qiskit-nexus jobs` lists the persisted jobs."
             )
         return self.remote.retrieve_job(job_id)
 

@@ -29,6 +29,17 @@ def test_demo_prints_bell_and_batch_counts(capsys, store_path: Path) -> None:
     assert "{'011': 100}" in out  # encode-3 puts 3 in binary on its clbits
 
 
+def test_demo_job_is_one_the_job_commands_find(capsys, store_path: Path) -> None:
+    """The demo prints a job id; `qiskit-nexus jobs` and `job show` must know it."""
+    store = ["--store-path", str(store_path)]
+    assert main(["demo", "--json", "--shots", "10", *store]) == EXIT_OK
+    job_id = json.loads(capsys.readouterr().out)["job_id"]
+    assert main(["jobs", "--json", *store]) == EXIT_OK
+    assert [row["job_id"] for row in json.loads(capsys.readouterr().out)] == [job_id]
+    assert main(["job", "show", job_id, *store]) == EXIT_OK
+    assert "DONE" in capsys.readouterr().out
+
+
 def test_demo_json_is_machine_readable(capsys, store_path: Path) -> None:
     assert main(["demo", "--json", "--shots", "20", "--store-path", str(store_path)]) == EXIT_OK
     data = json.loads(capsys.readouterr().out)
@@ -91,6 +102,11 @@ def test_jobs_lists_persisted_jobs_and_hides_composite_slots(capsys, provider) -
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["JOB", "ID", "KIND", "BACKEND", "CREATED", "STATUS"]
     assert any(composite.job_id() in line and line.endswith("DONE (2 sub-jobs)") for line in lines)
+    # Each header stands over its column (CREATED was narrower than the timestamps below it).
+    for header in ("KIND", "BACKEND", "CREATED", "STATUS"):
+        column = lines[0].index(header)
+        for line in lines[1:]:
+            assert line[column - 2 : column] == "  " and line[column] != " ", (header, lines)
 
 
 def test_job_show_result_and_cancel(capsys, provider) -> None:
@@ -107,7 +123,9 @@ def test_job_show_result_and_cancel(capsys, provider) -> None:
 def test_unknown_job_id_is_a_usage_error(capsys, provider) -> None:
     code = main(["job", "show", "no-such-job", "--store-path", str(provider.store_path)])
     assert code == EXIT_USAGE
-    assert "no-such-job" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no-such-job" in err
+    assert "job.persist()" in err and "qiskit-nexus jobs" in err  # why, and where to look
 
 
 def test_job_without_arguments_names_them_as_the_usage_does(capsys) -> None:
