@@ -340,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
     from qiskit.providers import JobTimeoutError, QiskitBackendNotFoundError
 
-    from .api.errors import NexusAPIError
+    from .api.errors import NexusAPIError, NexusConnectionError
     from .exceptions import NexusProviderError
 
     try:
@@ -348,7 +348,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
     except NexusAPIError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        message = _one_line(exc)
+        if isinstance(exc, NexusConnectionError) and "Check the address" not in message:
+            message += (  # the cause is named; say what to do (the provider's do, listing)
+                "  Check that Nexus (or the emulator) runs at that address; --url gives another"
+                " one (for a persisted job, used instead of the URL recorded with it)."
+            )
+        print(f"error: {message}", file=sys.stderr)
         return EXIT_REMOTE
     except (QiskitBackendNotFoundError, NexusProviderError, ValueError, PermissionError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)

@@ -284,7 +284,8 @@ class NexusProvider:
             raise PermissionError(
                 f"Job {record.job_id!r} ran on the Nexus at {spec.url}, but this provider is "
                 f"configured for {configured}; the token is only sent to the configured server. "
-                f"Pass url={spec.url!r} to restore it there."
+                f"Pass url={spec.url!r} to restore it there (--url {spec.url} on the command "
+                "line)."
             )
         target = url or configured
         if target.rstrip("/") == configured.rstrip("/") and spec.project in (None, self.project):

@@ -234,6 +234,34 @@ def test_exit_codes_match_the_docs() -> None:
         assert re.search(rf"^  {code} +\S", cli.EPILOG, re.MULTILINE), code
 
 
+def test_job_show_at_a_stopped_nexus_says_what_to_do(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A persisted remote job whose Nexus is gone: exit 3, one line naming --url."""
+    from qiskit_nexus_provider.api.config import RetryPolicy
+    from qiskit_nexus_provider.emulator import NexusEmulator
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("QISKIT_NEXUS_TOKEN", raising=False)
+    store = tmp_path / "store"
+    with NexusEmulator(token="gone") as emulator:
+        retry = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01)
+        provider = NexusProvider(token="gone", url=emulator.url, store_path=store, retry=retry)
+        backend = provider.get_backend("H1-1E")
+        qc = QuantumCircuit(1, 1)
+        qc.measure(0, 0)
+        job = backend.run(transpile(qc, backend), shots=5)
+        job.wait_for_final_state(timeout=60)
+        job.persist()
+        url = emulator.url
+    argv = ["job", "show", job.job_id(), "--token", "gone", "--store-path", str(store)]
+    # Without --url: the job ran elsewhere than the default Nexus; the option to use is named.
+    assert main(argv) == EXIT_USAGE
+    assert f"--url {url}" in capsys.readouterr().err
+    assert main([*argv, "--url", url]) == EXIT_REMOTE
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert url in err and "runs at that address" in err
+
+
 def test_job_show_url_wins_over_the_recorded_one(tmp_path: Path, capsys, monkeypatch) -> None:
     """A persisted remote job is reached at --url (the emulator restarted on another port)."""
     from qiskit_nexus_provider.emulator import NexusEmulator
