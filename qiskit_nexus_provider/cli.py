@@ -250,6 +250,16 @@ def _version() -> str:
     return __version__
 
 
+def _command(
+    sub: Any, name: str, summary: str, description: str, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` says what it does (``summary`` is its line in the list)."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description, **kwargs
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qiskit-nexus``."""
     from .store import default_store_path
@@ -283,18 +293,35 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", parents=[common], help="Bell pair and a small batch, offline")
+    demo = _command(
+        sub,
+        "demo",
+        "Bell pair and a small batch, offline",
+        "Run a Bell pair and four basis-state circuits on the offline simulator (no account), "
+        "print their counts, and persist the job (`qiskit-nexus jobs` lists it).",
+        parents=[common],
+    )
     demo.add_argument("--backend", default="offline_simulator_no_noise", help="(%(default)s)")
     demo.add_argument("--shots", type=int, default=100, help="(%(default)s)")
     demo.add_argument("--seed", type=int, default=None, help="simulator seed")
     demo.set_defaults(func=_demo)
 
-    sub.add_parser(
-        "backends", parents=[common], help="table of backends (Nexus devices when a token is found)"
+    _command(
+        sub,
+        "backends",
+        "table of backends (Nexus devices when a token is found)",
+        "List the offline simulators and, when a token is found, the Nexus devices: name, kind, "
+        "qubits, largest batch per job, description.",
+        parents=[common],
     ).set_defaults(func=_backends)
-    sub.add_parser("jobs", parents=[common], help="persisted jobs and their status").set_defaults(
-        func=_jobs
-    )
+    _command(
+        sub,
+        "jobs",
+        "persisted jobs and their status",
+        "List the jobs persisted in the store (job.persist(), or the demo) with their kind, "
+        "backend, creation time and status.",
+        parents=[common],
+    ).set_defaults(func=_jobs)
 
     job = sub.add_parser(
         "job",
@@ -317,7 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("--timeout", type=float, default=None, help="seconds to wait for a result")
     job.set_defaults(func=_job)
 
-    emulator = sub.add_parser("emulator", help="run a local Nexus emulator until Ctrl-C")
+    emulator = _command(
+        sub,
+        "emulator",
+        "run a local Nexus emulator until Ctrl-C",
+        "Run a local Nexus emulator (HTTP, 127.0.0.1 by default) until Ctrl-C, and print its URL, a "
+        "token and the lines that point NexusProvider(), the qiskit-nexus commands and qnexus "
+        "at it.  Starting takes a few seconds.",
+    )
     from .emulator import cli as emulator_cli
 
     emulator_cli.add_arguments(emulator)

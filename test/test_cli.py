@@ -204,6 +204,15 @@ def test_help_lists_existing_commands_in_plain_text(capsys) -> None:
         assert variable in " ".join(job_help.split())
 
 
+@pytest.mark.parametrize("command", ["demo", "backends", "jobs", "job", "emulator"])
+def test_every_command_help_says_what_it_does(capsys, command: str) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]  # after the usage block
+    assert not description.startswith(("positional arguments", "options")), out
+
+
 def test_version(capsys) -> None:
     from qiskit_nexus_provider import __version__
 
