@@ -348,9 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub,
         "emulator",
         "run a local Nexus emulator until Ctrl-C",
-        "Run a local Nexus emulator (HTTP, 127.0.0.1 by default) until Ctrl-C, and print its URL, a "
-        "token and the lines that point NexusProvider(), the qiskit-nexus commands and qnexus "
-        "at it.  Starting takes a few seconds.",
+        "Run a local Nexus emulator (HTTP, 127.0.0.1 by default) until Ctrl-C, and print its "
+        "URL, a token and the lines that point NexusProvider(), the qiskit-nexus commands and "
+        "qnexus at it.  Starting takes a few seconds.",
     )
     from .emulator import cli as emulator_cli
 
