@@ -81,3 +81,18 @@ def test_mistyped_nexus_name_suggests_the_device(nexus_emulator, store_path) -> 
     with pytest.raises(QiskitBackendNotFoundError) as info:
         remote.get_backend("nothing-like-it")
     assert "Did you mean" not in str(info.value) and "H1-1E" in str(info.value)
+
+
+def test_too_wide_for_an_offline_simulator_says_how_to_widen_it(provider: NexusProvider) -> None:
+    from qiskit import QuantumCircuit
+
+    from qiskit_nexus_provider import CircuitValidationError
+
+    backend = provider.get_backend("offline_simulator_no_noise")
+    wide = QuantumCircuit(25, 1)
+    wide.measure(24, 0)
+    with pytest.raises(CircuitValidationError) as info:
+        backend.run(wide)
+    assert "num_qubits=N" in str(info.value) and "has 20" in str(info.value)
+    wider = provider.get_backend("offline_simulator_no_noise", num_qubits=25)
+    assert wider.run(wide, shots=5).result().get_counts() == {"0": 5}
