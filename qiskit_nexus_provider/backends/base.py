@@ -111,6 +111,7 @@ class NexusBackend(BackendV2):
             self.compiled_on_service(run_options),
             width_hint=self.width_hint,
         )
+        self.check_circuits(circuits)
         self.check_run_options(run_options)
         limit = run_options.max_circuits_per_job or self.max_circuits
         if limit is not None and self.service_max_circuits is not None:
@@ -126,6 +127,13 @@ class NexusBackend(BackendV2):
         job = NexusJob(self, self.new_job_id(), circuits, run_options)
         job.submit()
         return job
+
+    def check_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Check circuits against what the service runs, beyond the target (none offline).
+
+        Raises:
+            CircuitValidationError: the service would refuse a circuit.
+        """
 
     def check_run_options(self, options: NexusOptions) -> None:
         """Check options against the service before anything is submitted (none offline).

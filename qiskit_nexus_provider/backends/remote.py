@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 import uuid
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,7 @@ from ..api.models import JobStatus as JobStatusModel
 from ..api.properties import ProjectProperties, PropertyError, check_property_values
 from ..api.warn import warn_user
 from ..encoding import bit_names, decode_result, to_pytket_dict
-from ..exceptions import JobNotFoundError, OptionsError
+from ..exceptions import CircuitValidationError, JobNotFoundError, OptionsError
 from ..jobs.polling import poll_until_final
 from ..jobs.transport import StatusReport
 from ..options import NexusOptions
@@ -273,6 +274,38 @@ class RemoteNexusBackend(NexusBackend):
         if options.tket_optimisation_level is None:
             return frozenset()
         return STANDARD_GATE_NAMES
+
+    @property
+    def simulated_qubits(self) -> int | None:
+        """The most qubits a circuit may use here, when the service simulates fewer than the
+        device has: a local Nexus emulator's Helios systems (the listing's
+        ``misc["max_simulated_qubits"]``); ``None`` on Nexus, which runs the whole device."""
+        # info.n_qubits, not num_qubits: the target is built with the description, which asks.
+        value = (self.info.misc or {}).get("max_simulated_qubits")
+        return int(value) if isinstance(value, int) and value < self.info.n_qubits else None
+
+    def check_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Refuse, before anything is uploaded, a circuit wider than :attr:`simulated_qubits`.
+
+        Raises:
+            CircuitValidationError: naming the circuit, the limit and the syntax checker that
+                takes the whole width.
+        """
+        limit = self.simulated_qubits
+        if limit is None:
+            return
+        for index, circuit in enumerate(circuits):
+            if circuit.num_qubits > limit:
+                checker = (self.info.misc or {}).get("syntax_checker")
+                way_out = (
+                    f", or check it on {checker} (validation and cost only)" if checker else ""
+                )
+                raise CircuitValidationError(
+                    f"circuit {index} ({circuit.name!r}) uses {circuit.num_qubits} qubits, but "
+                    f"{self.name} at {self._catalog.url} simulates at most {limit} of its "
+                    f"{self.info.n_qubits} qubits (a local Nexus emulator; Nexus runs all of "
+                    f"them). Use at most {limit} qubits here{way_out}."
+                )
 
     def check_run_options(self, options: NexusOptions) -> None:
         """Check ``nexus_properties`` against the project's definitions (before any upload).

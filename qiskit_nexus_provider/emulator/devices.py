@@ -245,6 +245,10 @@ class DeviceSpec:
             if self.config_type == "HeliosConfig":
                 # QIR outputs: one 64-bit integer per classical register.
                 misc.update({"program_formats": ["QIR"], "cl_reg_width": 64})
+                if self.kind != "syntax_checker" and self.n_qubits > MAX_SIMULATED_QUBITS:
+                    # The emulator's own key (absent on Nexus): a client may refuse a wider
+                    # circuit before uploading it, and say why.
+                    misc["max_simulated_qubits"] = MAX_SIMULATED_QUBITS
         if noise is not None:
             misc["noise"] = {
                 "one_qubit_infidelity": _R1,
