@@ -95,8 +95,9 @@ class HeliosBackend(RemoteNexusBackend):
     def description(self) -> str:
         text = f"Nexus Helios {self.device_kind.replace('_', ' ')} {self.name} (QIR programs)"
         if self.simulated_qubits is not None:
-            limit, size = self.simulated_qubits, self.info.n_qubits  # num_qubits would build
-            text += f"; simulates at most {limit} of its {size} qubits"  # the target: a deadlock
+            # info.n_qubits: num_qubits builds the target, which asks for this description.
+            limit, size = self.simulated_qubits, self.info.n_qubits
+            text += f"; this emulator simulates at most {limit} of its {size} qubits"
         return text
 
     @description.setter
