@@ -70,9 +70,15 @@ def _demo(args: argparse.Namespace) -> int:
     circuits = transpile([bell, *batch], backend, seed_transpiler=7)
     job = backend.run(circuits, shots=args.shots, seed_simulator=args.seed)
     result = job.result()
+    # Persisted, so that the id printed is one `qiskit-nexus jobs` and `job show` find.
+    job.persist()
     counts = {c.name: result.get_counts(i) for i, c in enumerate(circuits)}
     lines = [f"backend: {backend.name}   job: {job.job_id()}   shots: {args.shots}"]
     lines += [f"  {name:10s} {dict(sorted(c.items()))}" for name, c in counts.items()]
+    lines += [
+        f"The job is persisted in {provider.store_path}: `qiskit-nexus jobs` lists it,",
+        f"`qiskit-nexus job result {job.job_id()}` prints its counts again.",
+    ]
     _print(
         args, {"backend": backend.name, "job_id": job.job_id(), "counts": counts}, "\n".join(lines)
     )
@@ -113,20 +119,32 @@ def _listing_problem(record: Any) -> str | None:
 
 
 def _jobs_table(rows: list[dict[str, Any]]) -> str:
-    """The ``jobs`` listing as text: a header row, then one row a job in the store's order."""
-    width = max(len("JOB ID"), *(len(row["job_id"]) for row in rows))
-    lines = [f"{'JOB ID':{width}s}  {'KIND':9s}  {'BACKEND':28s}  {'CREATED':19s}  STATUS"]
+    """The ``jobs`` listing as text: a header row, then one row a job in the store's order.
+
+    Each column is as wide as its widest cell, so the header stays over its values.
+    """
+    columns = ("job_id", "kind", "backend", "created")
+    headers = ("JOB ID", "KIND", "BACKEND", "CREATED")
+    readable = [row for row in rows if "error" not in row]
+    widths = [
+        max(len(header), *(len(str(row[key])) for row in readable))
+        for key, header in zip(columns, headers, strict=True)
+    ]
+    widths[0] = max(widths[0], *(len(row["job_id"]) for row in rows))
+
+    def line(cells: Sequence[str], last: str) -> str:
+        padded = (f"{cell:{width}s}" for cell, width in zip(cells, widths, strict=True))
+        return "  ".join([*padded, last])
+
+    lines = [line(headers, "STATUS")]
     for row in rows:
         if "error" in row:
-            lines.append(f"{row['job_id']:{width}s}  UNREADABLE: {row['error']}")
+            lines.append(f"{row['job_id']:{widths[0]}s}  UNREADABLE: {row['error']}")
             continue
         status = row["status"]
         if "sub_jobs" in row:
             status += f" ({row['sub_jobs']} sub-jobs)"
-        lines.append(
-            f"{row['job_id']:{width}s}  {row['kind']:9s}  {row['backend']:28s}  "
-            f"{row['created']:19s}  {status}"
-        )
+        lines.append(line([str(row[key]) for key in columns], status))
     return "\n".join(lines)
 
 
@@ -232,6 +250,16 @@ def _version() -> str:
     return __version__
 
 
+def _command(
+    sub: Any, name: str, summary: str, description: str, **kwargs: Any
+) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` says what it does (``summary`` is its line in the list)."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, help=summary, description=description, **kwargs
+    )
+    return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``qiskit-nexus``."""
     from .store import default_store_path
@@ -265,18 +293,35 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", parents=[common], help="Bell pair and a small batch, offline")
+    demo = _command(
+        sub,
+        "demo",
+        "Bell pair and a small batch, offline",
+        "Run a Bell pair and four basis-state circuits on the offline simulator (no account), "
+        "print their counts, and persist the job (`qiskit-nexus jobs` lists it).",
+        parents=[common],
+    )
     demo.add_argument("--backend", default="offline_simulator_no_noise", help="(%(default)s)")
     demo.add_argument("--shots", type=int, default=100, help="(%(default)s)")
     demo.add_argument("--seed", type=int, default=None, help="simulator seed")
     demo.set_defaults(func=_demo)
 
-    sub.add_parser(
-        "backends", parents=[common], help="table of backends (Nexus devices when a token is found)"
+    _command(
+        sub,
+        "backends",
+        "table of backends (Nexus devices when a token is found)",
+        "List the offline simulators and, when a token is found, the Nexus devices: name, kind, "
+        "qubits, largest batch per job, description.",
+        parents=[common],
     ).set_defaults(func=_backends)
-    sub.add_parser("jobs", parents=[common], help="persisted jobs and their status").set_defaults(
-        func=_jobs
-    )
+    _command(
+        sub,
+        "jobs",
+        "persisted jobs and their status",
+        "List the jobs persisted in the store (job.persist(), or the demo) with their kind, "
+        "backend, creation time and status.",
+        parents=[common],
+    ).set_defaults(func=_jobs)
 
     job = sub.add_parser(
         "job",
@@ -299,7 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     job.add_argument("--timeout", type=float, default=None, help="seconds to wait for a result")
     job.set_defaults(func=_job)
 
-    emulator = sub.add_parser("emulator", help="run a local Nexus emulator until Ctrl-C")
+    emulator = _command(
+        sub,
+        "emulator",
+        "run a local Nexus emulator until Ctrl-C",
+        "Run a local Nexus emulator (HTTP, 127.0.0.1 by default) until Ctrl-C, and print its "
+        "URL, a token and the lines that point NexusProvider(), the qiskit-nexus commands and "
+        "qnexus at it.  Starting takes a few seconds.",
+    )
     from .emulator import cli as emulator_cli
 
     emulator_cli.add_arguments(emulator)
@@ -322,7 +374,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING)
     from qiskit.providers import JobTimeoutError, QiskitBackendNotFoundError
 
-    from .api.errors import NexusAPIError
+    from .api.errors import NexusAPIError, NexusConnectionError
     from .exceptions import NexusProviderError
 
     try:
@@ -330,7 +382,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
         return code
     except NexusAPIError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        message = _one_line(exc)
+        if isinstance(exc, NexusConnectionError) and "Check the address" not in message:
+            message += (  # the cause is named; say what to do (the provider's do, listing)
+                "  Check that Nexus (or the emulator) runs at that address; --url gives another"
+                " one (for a persisted job, used instead of the URL recorded with it)."
+            )
+        print(f"error: {message}", file=sys.stderr)
         return EXIT_REMOTE
     except (QiskitBackendNotFoundError, NexusProviderError, ValueError, PermissionError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)

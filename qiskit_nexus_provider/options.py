@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from pydantic import (
 )
 from qiskit.providers import Options
 
+from .api.warn import warn_user
 from .exceptions import OptionsError, UnknownOptionWarning
 
 __all__ = ["MAX_SHOTS", "NexusOptions"]
@@ -238,11 +238,10 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
         known = type(self).model_fields
         unknown = sorted(name for name in changes if name not in known)
         if unknown:
-            warnings.warn(
+            warn_user(
                 f"Unknown option(s) {', '.join(unknown)} ignored; valid options are: "
                 f"{', '.join(known)}.",
                 UnknownOptionWarning,
-                stacklevel=3,
             )
         # getattr, not model_dump(): the executor is excluded from dumps (never persisted).
         current = {name: getattr(self, name) for name in known}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from pathlib import Path
@@ -170,7 +171,9 @@ class NexusProvider:
 
         Raises:
             QiskitBackendNotFoundError: no (or more than one) backend matches; the message lists
-                the names available.
+                the names available, and the one meant when the name differs in case or by a
+                typo ("Did you mean 'H1-1E'?"); a name close to an offline simulator's is this
+                error, not a request for a token.
             AuthenticationError: a Nexus backend was asked for but no token was found (the
                 message names the ways to give one), or Nexus rejected the token.
             NexusConnectionError: Nexus could not be reached at its URL (named in the message).
@@ -187,6 +190,12 @@ class NexusProvider:
             )
         include_remote = kwargs.get("kind") != "offline" and name not in OFFLINE_SIMULATOR_NAMES
         if include_remote and not self.remote.has_token:
+            offline_hint = _did_you_mean(name, list(OFFLINE_SIMULATOR_NAMES))
+            if offline_hint:  # a mistyped offline name is no reason to ask for a token
+                raise QiskitBackendNotFoundError(
+                    f"No backend named {name!r}.{offline_hint} The offline simulators, which need "
+                    f"no token: {', '.join(OFFLINE_SIMULATOR_NAMES)}."
+                )
             raise AuthenticationError(
                 f"No Nexus token found, so Nexus backend {name!r} at {self.remote.url} cannot be "
                 f"reached (the offline simulators need none: "
@@ -199,11 +208,14 @@ class NexusProvider:
             if reason is not None:
                 raise QiskitBackendNotFoundError(f"{reason}.")
         if len(found) != 1:
-            available = ", ".join(b.name for b in every)
+            names = [b.name for b in every]
             what = "No backend" if not found else f"{len(found)} backends"
+            wanted = f"{what} named {name!r}" if name is not None else f"{what}"
+            if kwargs:
+                wanted += f" matching {kwargs}"
+            hint = _did_you_mean(name, names) if not found else ""
             raise QiskitBackendNotFoundError(
-                f"{what} named {name!r} matching {kwargs or 'no filters'}. "
-                f"Available backends: {available}."
+                f"{wanted}.{hint} Available backends: {', '.join(names)}."
             )
         return found[0]
 
@@ -284,7 +296,8 @@ class NexusProvider:
             raise PermissionError(
                 f"Job {record.job_id!r} ran on the Nexus at {spec.url}, but this provider is "
                 f"configured for {configured}; the token is only sent to the configured server. "
-                f"Pass url={spec.url!r} to restore it there."
+                f"Pass url={spec.url!r} to restore it there (--url {spec.url} on the command "
+                "line)."
             )
         target = url or configured
         if target.rstrip("/") == configured.rstrip("/") and spec.project in (None, self.project):
@@ -316,7 +329,8 @@ class NexusProvider:
         if self._remote is None and not self.remote.has_token:
             raise JobNotFoundError(
                 f"Job {job_id!r} is not in the store {self.store.path} and no Nexus token is "
-                "configured to look it up on the server."
+                "configured to look it up on the server.  A job is in the store only once "
+                "persisted (job.persist()); `qiskit-nexus jobs` lists the persisted jobs."
             )
         return self.remote.retrieve_job(job_id)
 
@@ -328,6 +342,15 @@ class NexusProvider:
     def store_path(self) -> Path:
         """The store folder."""
         return self.store.path
+
+
+def _did_you_mean(name: str | None, names: list[str]) -> str:
+    """`` Did you mean 'H1-1E'?`` for a name that differs in case or by a typo, else ``""``."""
+    if name is None:
+        return ""
+    same_case = [n for n in names if n.lower() == name.lower()]
+    close = same_case or difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def _matches(backend: NexusBackend, name: str | None, filters: dict[str, Any]) -> bool:

@@ -20,7 +20,6 @@ import os
 import re
 import stat
 import tempfile
-import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from qiskit import QuantumCircuit, qpy
 
+from .api.warn import warn_user
 from .exceptions import JobNotFoundError, StoreCorruptError
 
 __all__ = [
@@ -156,18 +156,16 @@ class JobStore:
             try:
                 os.chmod(self.path, mode & 0o700)
             except OSError as exc:
-                warnings.warn(
+                warn_user(
                     f"The job store {self.path} has mode {mode:o}: other users may read or alter "
                     f"its records, and it could not be tightened ({exc}).",
                     UserWarning,
-                    stacklevel=3,
                 )
             else:
-                warnings.warn(
+                warn_user(
                     f"The job store {self.path} had mode {mode:o}; tightened to "
                     f"{mode & 0o700:o} (owner only).",
                     UserWarning,
-                    stacklevel=3,
                 )
 
     def lock(self, job_id: str) -> FileLock:

@@ -47,6 +47,7 @@ def validate_circuits(
     target: Target,
     backend_name: str,
     also_allowed: frozenset[str] = frozenset(),
+    width_hint: str = "",
 ) -> None:
     """Check that every circuit can run on a backend with ``target``.
 
@@ -56,6 +57,8 @@ def validate_circuits(
         backend_name: The backend, for messages.
         also_allowed: Instruction names accepted besides the target's (those the service
             compiles away, e.g. standard gates before a TKET compile job).
+        width_hint: What to do about a circuit wider than the backend, appended to that error
+            (an offline simulator can be built wider).
 
     Raises:
         CircuitValidationError: the list is empty; a circuit is wider than the backend, uses an
@@ -75,7 +78,7 @@ def validate_circuits(
         if circuit.num_qubits > width:
             raise CircuitValidationError(
                 f"{_label(index, circuit)} uses {circuit.num_qubits} qubits but {backend_name} "
-                f"has {width}."
+                f"has {width}.{width_hint and ' ' + width_hint}"
             )
         ops = operation_names(circuit)
         unsupported = sorted(ops - allowed)

@@ -29,6 +29,17 @@ def test_demo_prints_bell_and_batch_counts(capsys, store_path: Path) -> None:
     assert "{'011': 100}" in out  # encode-3 puts 3 in binary on its clbits
 
 
+def test_demo_job_is_one_the_job_commands_find(capsys, store_path: Path) -> None:
+    """The demo prints a job id; `qiskit-nexus jobs` and `job show` must know it."""
+    store = ["--store-path", str(store_path)]
+    assert main(["demo", "--json", "--shots", "10", *store]) == EXIT_OK
+    job_id = json.loads(capsys.readouterr().out)["job_id"]
+    assert main(["jobs", "--json", *store]) == EXIT_OK
+    assert [row["job_id"] for row in json.loads(capsys.readouterr().out)] == [job_id]
+    assert main(["job", "show", job_id, *store]) == EXIT_OK
+    assert "DONE" in capsys.readouterr().out
+
+
 def test_demo_json_is_machine_readable(capsys, store_path: Path) -> None:
     assert main(["demo", "--json", "--shots", "20", "--store-path", str(store_path)]) == EXIT_OK
     data = json.loads(capsys.readouterr().out)
@@ -91,6 +102,11 @@ def test_jobs_lists_persisted_jobs_and_hides_composite_slots(capsys, provider) -
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["JOB", "ID", "KIND", "BACKEND", "CREATED", "STATUS"]
     assert any(composite.job_id() in line and line.endswith("DONE (2 sub-jobs)") for line in lines)
+    # Each header stands over its column (CREATED was narrower than the timestamps below it).
+    for header in ("KIND", "BACKEND", "CREATED", "STATUS"):
+        column = lines[0].index(header)
+        for line in lines[1:]:
+            assert line[column - 2 : column] == "  " and line[column] != " ", (header, lines)
 
 
 def test_job_show_result_and_cancel(capsys, provider) -> None:
@@ -107,7 +123,9 @@ def test_job_show_result_and_cancel(capsys, provider) -> None:
 def test_unknown_job_id_is_a_usage_error(capsys, provider) -> None:
     code = main(["job", "show", "no-such-job", "--store-path", str(provider.store_path)])
     assert code == EXIT_USAGE
-    assert "no-such-job" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no-such-job" in err
+    assert "job.persist()" in err and "qiskit-nexus jobs" in err  # why, and where to look
 
 
 def test_job_without_arguments_names_them_as_the_usage_does(capsys) -> None:
@@ -186,6 +204,15 @@ def test_help_lists_existing_commands_in_plain_text(capsys) -> None:
         assert variable in " ".join(job_help.split())
 
 
+@pytest.mark.parametrize("command", ["demo", "backends", "jobs", "job", "emulator"])
+def test_every_command_help_says_what_it_does(capsys, command: str) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]  # after the usage block
+    assert not description.startswith(("positional arguments", "options")), out
+
+
 def test_version(capsys) -> None:
     from qiskit_nexus_provider import __version__
 
@@ -214,6 +241,34 @@ def test_exit_codes_match_the_docs() -> None:
     assert documented == constants | {cli.EXIT_INTERRUPTED}
     for code in documented:
         assert re.search(rf"^  {code} +\S", cli.EPILOG, re.MULTILINE), code
+
+
+def test_job_show_at_a_stopped_nexus_says_what_to_do(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A persisted remote job whose Nexus is gone: exit 3, one line naming --url."""
+    from qiskit_nexus_provider.api.config import RetryPolicy
+    from qiskit_nexus_provider.emulator import NexusEmulator
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("QISKIT_NEXUS_TOKEN", raising=False)
+    store = tmp_path / "store"
+    with NexusEmulator(token="gone") as emulator:
+        retry = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01)
+        provider = NexusProvider(token="gone", url=emulator.url, store_path=store, retry=retry)
+        backend = provider.get_backend("H1-1E")
+        qc = QuantumCircuit(1, 1)
+        qc.measure(0, 0)
+        job = backend.run(transpile(qc, backend), shots=5)
+        job.wait_for_final_state(timeout=60)
+        job.persist()
+        url = emulator.url
+    argv = ["job", "show", job.job_id(), "--token", "gone", "--store-path", str(store)]
+    # Without --url: the job ran elsewhere than the default Nexus; the option to use is named.
+    assert main(argv) == EXIT_USAGE
+    assert f"--url {url}" in capsys.readouterr().err
+    assert main([*argv, "--url", url]) == EXIT_REMOTE
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert url in err and "runs at that address" in err
 
 
 def test_job_show_url_wins_over_the_recorded_one(tmp_path: Path, capsys, monkeypatch) -> None:

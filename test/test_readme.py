@@ -78,3 +78,12 @@ def test_readme_figures_are_the_benchmark_tables() -> None:
     )
     outside = README.replace(block, "")
     assert not re.search(r"\d(\.\d+)?x (faster|the time|time)", outside)
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """``.ci/run`` is the README's test command, so CI checks what a newcomer types."""
+    commands = re.findall(r"^```bash\n(.*?)^```", README, re.DOTALL | re.MULTILINE)
+    readme_test = next(c.strip() for c in commands if "pytest" in c and c.startswith("python3"))
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    ci_commands = [line for line in ci_lines if line.strip() and not line.startswith("#")]
+    assert ci_commands[-1] == readme_test

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from types import TracebackType
@@ -43,6 +42,7 @@ from .query import (
     properties_filter,
 )
 from .transport import Transport
+from .warn import warn_user
 
 __all__ = ["CLIENT_KEY_PROPERTY", "NexusClient", "job_items"]
 
@@ -193,11 +193,10 @@ def _device_entries(body: list[Any]) -> list[DevicesEntry]:
         except pydantic.ValidationError:
             skipped.append(repr(entry)[:80])
     if skipped:
-        warnings.warn(
+        warn_user(
             f"Skipped {len(skipped)} malformed device(s) of the Nexus listing: "
             f"{'; '.join(skipped)}",
             RuntimeWarning,
-            stacklevel=4,
         )
     return entries
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 import http.cookiejar
 import logging
 import time
-import warnings
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -43,6 +42,7 @@ from .auth import (
 from .config import RetryPolicy, Timeouts
 from .credentials import Credentials, check_secure_url, is_loopback_host
 from .errors import AuthenticationError, NexusConnectionError, error_from_response
+from .warn import warn_user
 
 __all__ = ["DEFAULT_POOL_SIZE", "REFRESH_PATH", "Transport", "build_session", "user_agent"]
 
@@ -396,10 +396,9 @@ class Transport:
         )
         sunset = response.headers.get("Sunset")
         if sunset:
-            warnings.warn(
+            warn_user(
                 f"Nexus API endpoint {method} {path} is deprecated and will be removed on {sunset}",
                 DeprecationWarning,
-                stacklevel=2,
             )
         return response
 

@@ -104,7 +104,14 @@ class NexusBackend(BackendV2):
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         defaults = self.run_options
         run_options = defaults.updated(**options) if options else defaults
-        validate_circuits(circuits, self.target, self.name, self.compiled_on_service(run_options))
+        validate_circuits(
+            circuits,
+            self.target,
+            self.name,
+            self.compiled_on_service(run_options),
+            width_hint=self.width_hint,
+        )
+        self.check_circuits(circuits)
         self.check_run_options(run_options)
         limit = run_options.max_circuits_per_job or self.max_circuits
         if limit is not None and self.service_max_circuits is not None:
@@ -121,12 +128,24 @@ class NexusBackend(BackendV2):
         job.submit()
         return job
 
+    def check_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Check circuits against what the service runs, beyond the target (none offline).
+
+        Raises:
+            CircuitValidationError: the service would refuse a circuit.
+        """
+
     def check_run_options(self, options: NexusOptions) -> None:
         """Check options against the service before anything is submitted (none offline).
 
         Raises:
             OptionsError: the service would refuse the job with these options.
         """
+
+    @property
+    def width_hint(self) -> str:
+        """What to do about a circuit wider than this backend (none: it is the device's size)."""
+        return ""
 
     def compiled_on_service(self, options: NexusOptions) -> frozenset[str]:
         """Instructions accepted besides the target's because the service compiles them away.

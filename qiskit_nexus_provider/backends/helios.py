@@ -93,7 +93,12 @@ class HeliosBackend(RemoteNexusBackend):
 
     @property
     def description(self) -> str:
-        return f"Nexus Helios {self.device_kind.replace('_', ' ')} {self.name} (QIR programs)"
+        text = f"Nexus Helios {self.device_kind.replace('_', ' ')} {self.name} (QIR programs)"
+        if self.simulated_qubits is not None:
+            # info.n_qubits: num_qubits builds the target, which asks for this description.
+            limit, size = self.simulated_qubits, self.info.n_qubits
+            text += f"; this emulator simulates at most {limit} of its {size} qubits"
+        return text
 
     @description.setter
     def description(self, value: str) -> None:
@@ -132,6 +137,7 @@ class HeliosBackend(RemoteNexusBackend):
             )
         circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
         validate_circuits(circuits, self.target, self.name)
+        self.check_circuits(circuits)
         # Every circuit is encoded before anything is uploaded, also when the batch becomes a
         # composite job whose sub-jobs upload one after another: a circuit QIR cannot express
         # fails run() at once.  The bitcode waits for the (sub-)job that uploads it.

@@ -105,6 +105,16 @@ class OfflineSimulatorBackend(NexusBackend):
         return self._target
 
     @property
+    def width_hint(self) -> str:
+        """How to get a wider offline simulator (``get_backend(..., num_qubits=N)``)."""
+        if self.num_qubits >= MAX_OFFLINE_QUBITS:
+            return ""
+        return (
+            f"An offline simulator can have up to {MAX_OFFLINE_QUBITS} qubits: "
+            f"provider.get_backend({self.name!r}, num_qubits=N)."
+        )
+
+    @property
     def max_circuits(self) -> int | None:
         """1000: larger batches become composite jobs of 1000-circuit sub-jobs."""
         return 1000

@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import uuid
-import warnings
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -37,8 +37,9 @@ from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
 from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
 from ..api.models import JobStatus as JobStatusModel
 from ..api.properties import ProjectProperties, PropertyError, check_property_values
+from ..api.warn import warn_user
 from ..encoding import bit_names, decode_result, to_pytket_dict
-from ..exceptions import JobNotFoundError, OptionsError
+from ..exceptions import CircuitValidationError, JobNotFoundError, OptionsError
 from ..jobs.polling import poll_until_final
 from ..jobs.transport import StatusReport
 from ..options import NexusOptions
@@ -274,6 +275,38 @@ class RemoteNexusBackend(NexusBackend):
             return frozenset()
         return STANDARD_GATE_NAMES
 
+    @property
+    def simulated_qubits(self) -> int | None:
+        """The most qubits a circuit may use here, when the service simulates fewer than the
+        device has: a local Nexus emulator's Helios systems (the listing's
+        ``misc["max_simulated_qubits"]``); ``None`` on Nexus, which runs the whole device."""
+        # info.n_qubits, not num_qubits: the target is built with the description, which asks.
+        value = (self.info.misc or {}).get("max_simulated_qubits")
+        return int(value) if isinstance(value, int) and value < self.info.n_qubits else None
+
+    def check_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Refuse, before anything is uploaded, a circuit wider than :attr:`simulated_qubits`.
+
+        Raises:
+            CircuitValidationError: naming the circuit, the limit and the syntax checker that
+                takes the whole width.
+        """
+        limit = self.simulated_qubits
+        if limit is None:
+            return
+        for index, circuit in enumerate(circuits):
+            if circuit.num_qubits > limit:
+                checker = (self.info.misc or {}).get("syntax_checker")
+                way_out = (
+                    f", or check it on {checker} (validation and cost only)" if checker else ""
+                )
+                raise CircuitValidationError(
+                    f"circuit {index} ({circuit.name!r}) uses {circuit.num_qubits} qubits, but "
+                    f"{self.name} at {self._catalog.url} simulates at most {limit} of its "
+                    f"{self.info.n_qubits} qubits (a local Nexus emulator; Nexus runs all of "
+                    f"them). Use at most {limit} qubits here{way_out}."
+                )
+
     def check_run_options(self, options: NexusOptions) -> None:
         """Check ``nexus_properties`` against the project's definitions (before any upload).
 
@@ -290,12 +323,11 @@ class RemoteNexusBackend(NexusBackend):
         config = type(self.backend_config(options)) if options.seed_simulator is not None else None
         if config is not None and "seed" not in config.model_fields and not self._seed_warned:
             self._seed_warned = True
-            warnings.warn(
+            warn_user(
                 f"seed_simulator is ignored on {self.name} (no seed is sent with its "
                 f"{config.__name__}), so its runs are not reproducible; seeds apply to offline "
                 "simulators, aer_simulator and Qulacs devices.",
                 UserWarning,
-                stacklevel=4,
             )
 
     def submit_job(self, job: NexusJob) -> None:
@@ -731,11 +763,10 @@ class RemoteCatalog:
         except (NexusAPIError, OSError) as exc:
             if strict:
                 raise
-            warnings.warn(
+            warn_user(
                 f"Could not list Nexus devices at {self.url} ({exc}); only the offline "
                 "simulators are available.",
                 RuntimeWarning,
-                stacklevel=3,
             )
             return []
         from .helios import remote_backend  # Helios systems get HeliosBackend (QIR programs)

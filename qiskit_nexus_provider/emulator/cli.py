@@ -160,10 +160,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     Returns:
         0 after a clean shutdown, 1 if the emulator could not start.
     """
+    out = out or sys.stdout
+    # Loading Qiskit, qiskit-aer and the web server takes seconds (10 on a busy 2-core
+    # machine): say so at once, before the imports, rather than print nothing until the banner.
+    where = f"{args.host}:{args.port}" if args.port else f"{args.host}, on a free port"
+    print(
+        f"Starting the Nexus emulator ({where}): loading Qiskit, qiskit-aer and the web "
+        "server takes a few seconds...",
+        file=out,
+        flush=True,
+    )
     from qiskit_nexus_provider.emulator.faults import FaultConfig
     from qiskit_nexus_provider.emulator.server import NexusEmulator
 
-    out = out or sys.stdout
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

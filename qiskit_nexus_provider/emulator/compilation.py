@@ -13,7 +13,7 @@ import warnings
 from typing import Any
 
 from qiskit_nexus_provider.emulator.conversion import CircuitError, target_violations
-from qiskit_nexus_provider.emulator.devices import ExecutionTarget
+from qiskit_nexus_provider.emulator.devices import ExecutionTarget, device_width_message
 
 __all__ = ["compile_circuit"]
 
@@ -87,10 +87,7 @@ def compile_circuit(
     except Exception as exc:
         raise CircuitError(f"invalid circuit JSON: {exc}") from None
     if circuit.n_qubits > target.device.n_qubits:
-        raise CircuitError(
-            f"circuit uses {circuit.n_qubits} qubits; {target.device.device_name} has "
-            f"{target.device.n_qubits}"
-        )
+        raise CircuitError("circuit " + device_width_message(target.device, circuit.n_qubits))
     level = max(0, min(3, optimisation_level))
     compiler = _quantinuum_pass(target, level) if target.is_quantinuum else _aer_pass(level)
     try:

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
-from qiskit_nexus_provider.emulator.devices import ExecutionTarget
+from qiskit_nexus_provider.emulator.devices import ExecutionTarget, device_width_message
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -773,10 +773,7 @@ def _check_gate_set(bad: list[str], target: ExecutionTarget) -> None:
 
 def _check_n_qubits(n_qubits: int, target: ExecutionTarget) -> None:
     if n_qubits > target.device.n_qubits:
-        raise CircuitError(
-            f"circuit uses {n_qubits} qubits; {target.device.device_name} has "
-            f"{target.device.n_qubits}"
-        )
+        raise CircuitError("circuit " + device_width_message(target.device, n_qubits))
 
 
 def _translate_or_fallback(

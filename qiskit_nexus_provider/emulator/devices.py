@@ -66,7 +66,11 @@ __all__ = [
 ]
 
 MAX_SIMULATED_QUBITS = 32
-"""Circuits using more qubits than this are refused (400) on simulated devices."""
+"""Circuits using more qubits than this are refused (400) on simulated devices.
+
+The simulators (``aer_simulator``, ``qulacs``...) list this many qubits, so a client's target
+and the emulator's limit agree; Helios systems list their 98 qubits (the device's shape) and
+simulate at most this many of them (:func:`simulation_limit_message`)."""
 
 EMULATOR_VERSION = "qiskit-nexus-emulator-0.1"
 
@@ -241,6 +245,10 @@ class DeviceSpec:
             if self.config_type == "HeliosConfig":
                 # QIR outputs: one 64-bit integer per classical register.
                 misc.update({"program_formats": ["QIR"], "cl_reg_width": 64})
+                if self.kind != "syntax_checker" and self.n_qubits > MAX_SIMULATED_QUBITS:
+                    # The emulator's own key (absent on Nexus): a client may refuse a wider
+                    # circuit before uploading it, and say why.
+                    misc["max_simulated_qubits"] = MAX_SIMULATED_QUBITS
         if noise is not None:
             misc["noise"] = {
                 "one_qubit_infidelity": _R1,
@@ -327,7 +335,8 @@ def _simulator(
         device_name=device_name,
         backend_name=backend_name,
         config_type=config_type,
-        n_qubits=40,
+        # The emulator's limit, not Nexus's 40: what is listed is what runs.
+        n_qubits=MAX_SIMULATED_QUBITS,
         gate_set=AER_GATE_SET,
         kind="simulator",
         is_local=True,
@@ -449,6 +458,42 @@ class ExecutionTarget:
     def is_helios(self) -> bool:
         """Whether the target is a Helios system (it runs QIR programs, not pytket circuits)."""
         return self.device.config_type == "HeliosConfig"
+
+
+def simulation_limit_message(device: DeviceSpec, n_qubits: int, limit: int) -> str:
+    """Why a circuit of ``n_qubits`` qubits is refused on ``device``, and what to do instead.
+
+    The text starts with ``"uses"``: the caller names the circuit or program before it.
+
+    Args:
+        device: The device the job asked for.
+        n_qubits: Width of the refused circuit or QIR program.
+        limit: The most qubits the emulator simulates on that target (its ``max_qubits``).
+    """
+    message = (
+        f"uses {n_qubits} qubits, but this local Nexus emulator simulates at most {limit} "
+        f"qubits on {device.device_name}"
+    )
+    if device.n_qubits > limit:
+        checker = f"{device.device_name.removesuffix('-lite').rstrip('ELSC')}SC"
+        message += (
+            f" (the device has {device.n_qubits}; Nexus runs all of them).  Use at most {limit} "
+            "qubits here"
+        )
+        if checker in DEVICES and DEVICES[checker].config_type == device.config_type:
+            message += f", or check the wider program on {checker} (validation and cost only)"
+    return message
+
+
+def device_width_message(device: DeviceSpec, n_qubits: int) -> str:
+    """Why a circuit of ``n_qubits`` qubits does not fit ``device`` (wider than it lists).
+
+    Simulators list the emulator's limit (:data:`MAX_SIMULATED_QUBITS`), and say so.  The text
+    starts with ``"uses"``: the caller names the circuit before it.
+    """
+    if device.kind == "simulator":
+        return simulation_limit_message(device, n_qubits, device.n_qubits)
+    return f"uses {n_qubits} qubits; {device.device_name} has {device.n_qubits}"
 
 
 def _validation_message(exc: ValidationError) -> str:

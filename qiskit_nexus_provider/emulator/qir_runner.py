@@ -19,7 +19,7 @@ import base64
 from collections.abc import Sequence
 
 from qiskit_nexus_provider.emulator.access import missing, require_project_of
-from qiskit_nexus_provider.emulator.devices import ExecutionTarget
+from qiskit_nexus_provider.emulator.devices import ExecutionTarget, simulation_limit_message
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.qir_program import QirError, output_text, run_program, translate
 from qiskit_nexus_provider.emulator.schemas import JobItemSpec
@@ -96,8 +96,8 @@ def execute_qir_chunk(
             program = translate(base64.b64decode(row.content["contents"]))
             if program.n_qubits > target.max_qubits:
                 raise QirError(
-                    f"the program uses {program.n_qubits} qubits; the emulator simulates at "
-                    f"most {target.max_qubits} on {target.device.device_name}"
+                    "the program "
+                    + simulation_limit_message(target.device, program.n_qubits, target.max_qubits)
                 )
             cost = program.hqc_cost(shots)
             max_cost = item.spec.get("max_cost")

@@ -57,3 +57,42 @@ def test_backends_table_prints_and_renders_html(provider: NexusProvider) -> None
     assert "offline_simulator_noise" in text and "qubits" in text.splitlines()[0]
     html = table._repr_html_()
     assert html.startswith("<table>") and "offline_simulator_no_noise" in html
+
+
+def test_mistyped_offline_name_is_not_a_token_request(provider: NexusProvider) -> None:
+    """A typo of an offline simulator's name says so, without asking for a Nexus token."""
+    for typo, meant in (
+        ("offline_simulator_nonoise", "offline_simulator_no_noise"),
+        ("Offline_Simulator_Noise", "offline_simulator_noise"),
+    ):
+        with pytest.raises(QiskitBackendNotFoundError) as info:
+            provider.get_backend(typo)
+        assert f"Did you mean {meant!r}?" in str(info.value)
+        assert "token" not in str(info.value).replace("need no token", "")
+
+
+def test_mistyped_nexus_name_suggests_the_device(nexus_emulator, store_path) -> None:
+    remote = NexusProvider(
+        token=nexus_emulator.token, url=nexus_emulator.url, store_path=store_path
+    )
+    with pytest.raises(QiskitBackendNotFoundError) as info:
+        remote.get_backend("h1-1e")
+    assert "Did you mean 'H1-1E'?" in str(info.value)
+    with pytest.raises(QiskitBackendNotFoundError) as info:
+        remote.get_backend("nothing-like-it")
+    assert "Did you mean" not in str(info.value) and "H1-1E" in str(info.value)
+
+
+def test_too_wide_for_an_offline_simulator_says_how_to_widen_it(provider: NexusProvider) -> None:
+    from qiskit import QuantumCircuit
+
+    from qiskit_nexus_provider import CircuitValidationError
+
+    backend = provider.get_backend("offline_simulator_no_noise")
+    wide = QuantumCircuit(25, 1)
+    wide.measure(24, 0)
+    with pytest.raises(CircuitValidationError) as info:
+        backend.run(wide)
+    assert "num_qubits=N" in str(info.value) and "has 20" in str(info.value)
+    wider = provider.get_backend("offline_simulator_no_noise", num_qubits=25)
+    assert wider.run(wide, shots=5).result().get_counts() == {"0": 5}

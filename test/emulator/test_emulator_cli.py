@@ -137,6 +137,8 @@ def test_module_entry_point(tmp_path: Path) -> None:
         "--token", "cli-token", "--db", str(tmp_path / "cli.sqlite"), "--rate-limit-rate", "1"
     )
     try:
+        # Said at once, before seconds of imports, so the terminal is never silent.
+        assert lines[0].startswith("Starting the Nexus emulator (127.0.0.1, on a free port)")
         banner = "\n".join(lines)
         url = next(
             line.split()[-1] for line in lines if line.startswith("Nexus emulator running at")

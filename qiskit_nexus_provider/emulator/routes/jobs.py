@@ -8,7 +8,13 @@ from fastapi import APIRouter, Body, Depends, Response
 
 from qiskit_nexus_provider.emulator.access import require_job, require_project, require_project_of
 from qiskit_nexus_provider.emulator.conversion import CircuitError
-from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
+from qiskit_nexus_provider.emulator.devices import (
+    MAX_SIMULATED_QUBITS,
+    ExecutionTarget,
+    device_width_message,
+    resolve_target,
+    simulation_limit_message,
+)
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import json_response
 from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
@@ -68,18 +74,17 @@ def _check_items(
                     f"{target.device.device_name}",
                 )
         if circuit.n_qubits > target.device.n_qubits:
-            raise ApiError(
-                400,
-                f"items[{index}]: circuit {circuit.name!r} uses {circuit.n_qubits} qubits; "
-                f"{target.device.device_name} has {target.device.n_qubits}",
-            )
+            why = device_width_message(target.device, circuit.n_qubits)
+            raise ApiError(400, f"items[{index}]: circuit {circuit.name!r} {why}")
         if execute and not target.syntax_check_only and circuit.n_qubits > target.max_qubits:
-            raise ApiError(
-                400,
-                f"items[{index}]: circuit {circuit.name!r} uses {circuit.n_qubits} qubits; the "
-                f"emulator simulates at most {target.max_qubits} qubits on "
-                f"{target.device.device_name}",
-            )
+            if target.max_qubits < min(target.device.n_qubits, MAX_SIMULATED_QUBITS):
+                why = (  # an AerConfig asking for fewer qubits than the emulator simulates
+                    f"uses {circuit.n_qubits} qubits; backend_config.n_qubits is "
+                    f"{target.max_qubits}"
+                )
+            else:
+                why = simulation_limit_message(target.device, circuit.n_qubits, target.max_qubits)
+            raise ApiError(400, f"items[{index}]: circuit {circuit.name!r} {why}")
 
 
 def _job_document(context: Context, job: JobRow) -> dict[str, Any]:
