@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit import QuantumCircuit
@@ -23,7 +23,14 @@ from qiskit import QuantumCircuit
 from ..exceptions import CircuitValidationError
 from .encoder import to_pytket_dict
 
-__all__ = ["QIR_GATES", "QIR_INT_WIDTH", "qir_output_to_pytket", "to_qir", "to_qir_text"]
+__all__ = [
+    "QIR_GATES",
+    "QIR_INT_WIDTH",
+    "qir_labels",
+    "qir_output_to_pytket",
+    "to_qir",
+    "to_qir_text",
+]
 
 QIR_INT_WIDTH = 64
 """Widest classical register QIR records (pytket-qir's ``int_type``)."""
@@ -55,6 +62,15 @@ def _pytket_circuit(circuit: QuantumCircuit) -> Any:
                 f"into registers of at most {QIR_INT_WIDTH} bits"
             )
     DecomposeBoxes().apply(tk)
+    # pytket-qir wants the qubits in one register named "q"; pytket refuses a bit register of
+    # that name beside it, so such a register is recorded under another label.
+    labels = qir_labels(creg.name for creg in tk.c_registers)
+    if labels:
+        from pytket import Bit
+
+        tk.rename_units(
+            {bit: Bit(labels[bit.reg_name], bit.index) for bit in tk.bits if bit.reg_name in labels}
+        )
     FlattenRelabelRegistersPass("q").apply(tk)
 
     def needs_rebase(command: Any) -> bool:
@@ -71,6 +87,22 @@ def _pytket_circuit(circuit: QuantumCircuit) -> Any:
                 f"circuit {circuit.name!r} holds gates QIR cannot express: {exc}"
             ) from None
     return tk
+
+
+def qir_labels(registers: Iterable[str]) -> dict[str, str]:
+    """QIR output labels of the bit registers not recorded under their own name.
+
+    Only a register named ``q`` is: pytket-qir needs the qubits' register to be ``q``.  It is
+    recorded as ``q_c`` (``q_c_c``... if taken).  The encoder and the decoder both call this
+    with the circuit's bit register names.
+    """
+    names = set(registers)
+    if "q" not in names:
+        return {}
+    label = "q_c"
+    while label in names:
+        label += "_c"
+    return {"q": label}
 
 
 _CLASSICAL = frozenset(
@@ -159,13 +191,15 @@ def qir_output_to_pytket(text: str, clbits: Sequence[tuple[str, int]]) -> dict[s
     shots = _shots(text)
     if not shots:
         raise ValueError("the QIR output holds no shot (no START ... END block)")
+    labels = qir_labels(name for name, _ in clbits)
     bits = [[name, [int(index)]] for name, index in clbits]
     rows = []
     n_bytes = (len(bits) + 7) // 8
     for shot in shots:
         packed = 0
         for name, index in clbits:
-            packed = (packed << 1) | ((shot.get(name, 0) >> int(index)) & 1)
+            value = shot.get(labels.get(name, name), 0)
+            packed = (packed << 1) | ((value >> int(index)) & 1)
         packed <<= n_bytes * 8 - len(bits)
         rows.append(list(packed.to_bytes(n_bytes, "big")) if n_bytes else [])
     return {"qubits": [], "bits": bits, "shots": {"width": len(bits), "array": rows}}
