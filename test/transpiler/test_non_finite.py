@@ -77,7 +77,7 @@ def _in_a_block(value: float) -> QuantumCircuit:
 def test_transpile_refuses_non_finite_angles(make, value: float, level: int) -> None:
     # Qiskit refuses some first (its basis translator: "Binding to NaN"; its level 2-3 block
     # re-synthesis: "NoConvergence"); what gets past Qiskit reaches the nexus passes.
-    with pytest.raises(QiskitError, match="non-finite|NaN|infinite|NoConvergence"):
+    with pytest.raises(QiskitError, match=r"non-finite|NaN|infinite|NoConvergence"):
         transpile(make(value), BACKEND, optimization_level=level)
 
 
