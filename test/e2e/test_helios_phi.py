@@ -17,8 +17,8 @@ from qiskit_nexus_provider import NexusProvider
 from qiskit_nexus_provider.emulator.qir_program import run_program, translate
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "dynamic"))
-from dynamic_circuits import total_variation, tvd_bound  # noqa: E402
-from test_aer_stores import CASES  # noqa: E402
+from dynamic_circuits import total_variation, tvd_bound
+from test_aer_stores import CASES
 
 SHOTS = 2000
 FAST = {"poll_interval": 0.02, "poll_max_interval": 0.2}
@@ -50,7 +50,8 @@ declare void @__quantum__qis__mz__body(ptr, ptr)
 declare i1 @__quantum__qis__read_result__body(ptr)
 declare void @__quantum__rt__int_record_output(i64, ptr)
 
-attributes #0 = { "entry_point" "qir_profiles"="adaptive_profile" "required_num_qubits"="1" "required_num_results"="1" "output_labeling_schema" }
+attributes #0 = { "entry_point" "qir_profiles"="adaptive_profile" "required_num_qubits"="1"
+  "required_num_results"="1" "output_labeling_schema" }
 """
 
 
