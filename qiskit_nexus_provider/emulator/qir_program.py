@@ -21,7 +21,7 @@ edge of the if/else shapes below is recorded with the condition under which it i
 What it refuses (``QirError``, the job item then ends in ERROR naming it): unknown
 ``__quantum__qis__`` functions, loops, and integer operations other than
 ``zext``/``trunc``/``sext``/``and``/``or``/``xor``/``add``/``sub``/``mul`` by a constant/
-shifts by a constant/``icmp eq|ne``/``select``/``phi``.
+shifts by a constant/``icmp`` (every predicate)/``select``/``phi``.
 
 Decision (issue 14): translating to Aer rather than running ``selene-sim`` + ``qir-qis``:
 ``qir-qis`` rejects pytket-qir's ``__quantum__qis__read_result__body`` and selene builds a
@@ -129,6 +129,20 @@ def _add(a: Word, b: Word, carry: Term = FALSE) -> Word:
         out.append(_xor(s, carry))
         carry = _or(_and(x, y), _and(carry, s))
     return tuple(out)
+
+
+def _less(a: Word, b: Word) -> Term:
+    """``a < b`` as unsigned integers (bit 0 least significant)."""
+    less, equal = FALSE, TRUE
+    for x, y in zip(reversed(a), reversed(b), strict=True):  # most significant first
+        less = _or(less, _and(equal, _and(_not(x), y)))
+        equal = _and(equal, _not(_xor(x, y)))
+    return less
+
+
+def _signed(a: Word) -> Word:
+    """``a`` with its sign bit flipped: signed order becomes unsigned order."""
+    return (*a[:-1], _not(a[-1])) if a else a
 
 
 def _shl(a: Word, n: int) -> Word:
@@ -437,12 +451,24 @@ class _Translator:
             for x, y in zip(a, b, strict=True):
                 equal = _and(equal, _not(_xor(x, y)))
             predicate = ins.predicate
-            if predicate == pyqir.IntPredicate.EQ:
-                self.values[key] = (equal,)
-            elif predicate == pyqir.IntPredicate.NE:
-                self.values[key] = (_not(equal),)
+            P = pyqir.IntPredicate
+            if predicate in (P.SLT, P.SLE, P.SGT, P.SGE):
+                a, b = _signed(a), _signed(b)
+            if predicate == P.EQ:
+                result = equal
+            elif predicate == P.NE:
+                result = _not(equal)
+            elif predicate in (P.ULT, P.SLT):
+                result = _less(a, b)
+            elif predicate in (P.UGT, P.SGT):
+                result = _less(b, a)
+            elif predicate in (P.ULE, P.SLE):
+                result = _not(_less(b, a))
+            elif predicate in (P.UGE, P.SGE):
+                result = _not(_less(a, b))
             else:
                 raise QirError(f"unsupported comparison {predicate}: {str(ins).strip()!r}")
+            self.values[key] = (result,)
         elif op == Op.SELECT:
             cond = self.term(ops[0])
             a, b = self.word(ops[1]), self.word(ops[2])
