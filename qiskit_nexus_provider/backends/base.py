@@ -106,20 +106,39 @@ class NexusBackend(BackendV2):
         run_options = defaults.updated(**options) if options else defaults
         validate_circuits(circuits, self.target, self.name, self.compiled_on_service(run_options))
         self.check_run_options(run_options)
-        limit = run_options.max_circuits_per_job or self.max_circuits
-        if limit is not None and self.service_max_circuits is not None:
-            limit = min(limit, self.service_max_circuits)
-        if limit is not None and len(circuits) > limit:
-            from ..jobs.composite import NexusCompositeJob
+        self.prepare_circuits(circuits)
+        try:
+            limit = run_options.max_circuits_per_job or self.max_circuits
+            if limit is not None and self.service_max_circuits is not None:
+                limit = min(limit, self.service_max_circuits)
+            if limit is not None and len(circuits) > limit:
+                from ..jobs.composite import NexusCompositeJob
 
-            composite = NexusCompositeJob.create(self, circuits, run_options, limit)
-            composite.submit()
-            return composite
-        from ..jobs.job import NexusJob
+                composite = NexusCompositeJob.create(self, circuits, run_options, limit)
+                composite.submit()
+                return composite
+            from ..jobs.job import NexusJob
 
-        job = NexusJob(self, self.new_job_id(), circuits, run_options)
-        job.submit()
-        return job
+            job = NexusJob(self, self.new_job_id(), circuits, run_options)
+            job.submit()
+            return job
+        except BaseException:
+            self.forget_prepared(circuits)
+            raise
+
+    def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Encode the batch for the service before any (sub-)job is submitted (nothing offline).
+
+        A circuit that cannot be encoded must fail :meth:`run` before anything is uploaded,
+        also when the batch is split into sub-jobs submitted one after another.
+
+        Raises:
+            CircuitValidationError: a circuit has no encoding for the service; the message
+                names it by index and name.
+        """
+
+    def forget_prepared(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Drop what :meth:`prepare_circuits` kept for ``circuits`` (their run failed)."""
 
     def check_run_options(self, options: NexusOptions) -> None:
         """Check options against the service before anything is submitted (none offline).

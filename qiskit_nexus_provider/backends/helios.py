@@ -146,6 +146,9 @@ class HeliosBackend(RemoteNexusBackend):
                     self._qir_cache.pop(id(circuit), None)
             raise
 
+    def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Nothing: :meth:`run` has already encoded every circuit as QIR (not pytket JSON)."""
+
     # -- programs ----------------------------------------------------------------------------
     def _bitcode(self, circuit: QuantumCircuit) -> bytes:
         with self._lock:
