@@ -141,13 +141,18 @@ class HeliosBackend(RemoteNexusBackend):
         try:
             return super().run(circuits, **options)
         except BaseException:
-            with self._lock:
-                for circuit, _ in encoded:
-                    self._qir_cache.pop(id(circuit), None)
+            self.forget_prepared(circuits)
             raise
 
     def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
         """Nothing: :meth:`run` has already encoded every circuit as QIR (not pytket JSON)."""
+
+    def forget_prepared(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Drop the QIR :meth:`run` encoded for ``circuits`` (their run failed or their sub-job
+        was cancelled before it submitted)."""
+        with self._lock:
+            for circuit in circuits:
+                self._qir_cache.pop(id(circuit), None)
 
     # -- programs ----------------------------------------------------------------------------
     def _bitcode(self, circuit: QuantumCircuit) -> bytes:

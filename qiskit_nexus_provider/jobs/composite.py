@@ -305,6 +305,8 @@ class NexusCompositeJob(JobV1):
         try:
             if self._cancelled:
                 slot.cancelled_before_submit = True
+                if slot.circuits is not None:  # what run() encoded for it is not needed now
+                    self._backend.forget_prepared(slot.circuits)
                 return
             if slot.circuits is None:
                 slot.submit_error = (

@@ -54,3 +54,21 @@ def test_encodings_are_used_once_and_dropped(remote: NexusProvider) -> None:
     result = backend.run(circuits, shots=5, **FAST).result()
     assert [c.get("1") for c in result.get_counts()] == [5] * 301
     assert not backend._encoded
+
+
+def test_encodings_of_slots_cancelled_before_submission_are_dropped(
+    remote: NexusProvider, emulator: NexusEmulator
+) -> None:
+    from qiskit_nexus_provider import NexusCompositeJob
+
+    backend = remote.get_backend("aer_simulator")
+    circuits = [transpile(_good(), backend) for _ in range(301)]
+    backend.prepare_circuits(circuits)  # what run() does before creating the composite
+    job = NexusCompositeJob.create(backend, circuits, backend.run_options, 300)
+    job.cancel()  # before submit(): every slot is cancelled before it submits
+    jobs = emulator.job_count()
+    job.submit()
+    job.block_for_submit(timeout=60)
+    assert all(slot.cancelled_before_submit for slot in job.slots)
+    assert emulator.job_count() == jobs
+    assert not backend._encoded
