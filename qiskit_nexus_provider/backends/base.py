@@ -12,7 +12,7 @@ from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 
 from ..options import NexusOptions
-from ..validation import validate_circuits
+from ..validation import circuit_list, validate_circuits
 
 if TYPE_CHECKING:
     from ..jobs.composite import NexusCompositeJob
@@ -101,7 +101,7 @@ class NexusBackend(BackendV2):
                 unbound parameters, no measurement) or the list is empty.
             OptionsError: an option value is invalid.
         """
-        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        circuits = circuit_list(run_input)
         defaults = self.run_options
         run_options = defaults.updated(**options) if options else defaults
         validate_circuits(circuits, self.target, self.name, self.compiled_on_service(run_options))

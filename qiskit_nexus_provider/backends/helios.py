@@ -42,7 +42,7 @@ from ..api.qir import cost_confidence, get_qir, get_qsys_result, syntax_checker_
 from ..encoding.qir import qir_output_to_pytket, to_qir
 from ..exceptions import OptionsError
 from ..jobs.polling import poll_until_final
-from ..validation import validate_circuits
+from ..validation import circuit_list, validate_circuits
 from .remote import HEADER_PROPERTY, RemoteNexusBackend, _header_with_bits
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ class HeliosBackend(RemoteNexusBackend):
                 f"{self.name} runs QIR programs, which Nexus does not compile with TKET: leave "
                 "tket_optimisation_level unset and transpile locally: transpile(circuits, backend)."
             )
-        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        circuits = circuit_list(run_input)
         validate_circuits(circuits, self.target, self.name)
         # Every circuit is encoded before anything is uploaded, also when the batch becomes a
         # composite job whose sub-jobs upload one after another: a circuit QIR cannot express
