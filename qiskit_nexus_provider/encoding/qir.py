@@ -189,17 +189,31 @@ def single_register_conditions(circuit: dict[str, Any]) -> dict[str, Any]:
 def qir_labels(registers: Iterable[str]) -> dict[str, str]:
     """QIR output labels of the bit registers not recorded under their own name.
 
-    Only a register named ``q`` is: pytket-qir needs the qubits' register to be ``q``.  It is
-    recorded as ``q_c`` (``q_c_c``... if taken).  The encoder and the decoder both call this
-    with the circuit's bit register names.
+    * A register named ``q``: pytket-qir needs the qubits' register to be ``q``; it is recorded
+      as ``q_c``.
+    * A name holding a control character (tab, newline, NUL...): the QIR output is text with
+      one ``OUTPUT<TAB>INT<TAB>value<TAB>label`` line per output, so such a label would be cut
+      (and the register read as 0); it is recorded as ``reg_`` and the name's UTF-8 bytes in
+      hexadecimal.
+
+    A label already taken by another register gets ``_c`` appended until free.  The encoder and
+    the decoder both call this with the circuit's bit register names.
     """
     names = set(registers)
-    if "q" not in names:
-        return {}
-    label = "q_c"
-    while label in names:
-        label += "_c"
-    return {"q": label}
+    taken = set(names)
+    labels: dict[str, str] = {}
+    for name in sorted(names):
+        if name == "q":
+            label = "q_c"
+        elif any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+            label = "reg_" + name.encode().hex()
+        else:
+            continue
+        while label in taken:
+            label += "_c"
+        taken.add(label)
+        labels[name] = label
+    return labels
 
 
 _CLASSICAL = frozenset(

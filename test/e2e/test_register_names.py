@@ -111,3 +111,29 @@ def test_counts_match_aer(remote: NexusProvider, device: str) -> None:
         assert {len(k) for k in counts} == {len(key)}
         if device == "aer_simulator":
             assert counts == expected, circuit.name
+
+
+CONTROL_NAMES = ["a\tb", "x\ny", "cr\r", "zw\x00"]
+
+
+@pytest.mark.parametrize("name", CONTROL_NAMES, ids=repr)
+def test_control_characters_in_register_names_on_helios(remote: NexusProvider, name: str) -> None:
+    """The QIR output is tab- and line-separated text: a label holding a tab or a newline was
+    cut, and the register silently read 0 ({'00': 200} for Aer's {'01': 200})."""
+    backend = remote.get_backend("Helios-1E-lite")
+    qc = QuantumCircuit(QuantumRegister(2, "q"), ClassicalRegister(2, name))
+    qc.x(0)
+    qc.measure([0, 1], [0, 1])
+    counts = backend.run(transpile(qc, backend), shots=50, **FAST).result().get_counts()
+    assert max(counts, key=counts.__getitem__) == "01", counts
+
+
+def test_qir_labels_are_distinct_and_safe() -> None:
+    from qiskit_nexus_provider.encoding.qir import qir_labels
+
+    names = ["q", "q_c", "a\tb", "reg_610962", "plain"]
+    labels = qir_labels(names)
+    assert "plain" not in labels and "q_c" not in labels
+    recorded = [labels.get(n, n) for n in names]
+    assert len(set(recorded)) == len(names)
+    assert all(ch.isprintable() for label in recorded for ch in label)
