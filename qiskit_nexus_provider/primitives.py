@@ -44,7 +44,7 @@ from .backends.base import NexusBackend
 from .options import MAX_SHOTS
 from .target import QISKIT_DIRECTIVES
 from .transpiler.plugins import NexusTranslationPlugin, nexus_native_passes, supports_nexus_gates
-from .validation import operation_names
+from .validation import circuit_list, operation_names
 
 __all__ = ["NexusEstimatorV2", "NexusSamplerV2"]
 
@@ -93,7 +93,7 @@ class _PrimitiveBackend(BackendV2):
         return None
 
     def run(self, run_input: QuantumCircuit | Sequence[QuantumCircuit], **options: Any) -> JobV1:
-        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        circuits = circuit_list(run_input)
         prepared = self._prepare(circuits)
         run_options = {**(self._run_defaults() if self._run_defaults else {}), **options}
         return self.nexus_backend.run(prepared, **run_options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import cmath
 import json
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from qiskit import QuantumCircuit
 from qiskit.circuit import CONTROL_FLOW_OP_NAMES, ParameterExpression
@@ -19,7 +19,25 @@ from qiskit.transpiler import Target
 from .exceptions import CircuitValidationError
 from .target import LOOP_OPERATIONS, QISKIT_DIRECTIVES
 
-__all__ = ["operation_names", "validate_circuits"]
+__all__ = ["circuit_list", "operation_names", "validate_circuits"]
+
+
+def circuit_list(run_input: object) -> list[QuantumCircuit]:
+    """``run()``'s input as a list: one circuit, or the items of a sequence or iterable.
+
+    Raises:
+        TypeError: ``run_input`` is neither a circuit nor iterable (``None``, a number...), or
+            is a string or a mapping (whose characters or keys are no circuits); the items
+            themselves are checked by :func:`validate_circuits`.
+    """
+    if isinstance(run_input, QuantumCircuit):
+        return [run_input]
+    if isinstance(run_input, (str, bytes, Mapping)) or not isinstance(run_input, Iterable):
+        raise TypeError(
+            f"run() takes a QuantumCircuit or a list of QuantumCircuits, not a "
+            f"{type(run_input).__name__}."
+        )
+    return list(run_input)
 
 
 def _label(index: int, circuit: QuantumCircuit) -> str:

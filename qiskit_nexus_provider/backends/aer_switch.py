@@ -10,7 +10,7 @@ exactly ``if e == v1 or e == v2: A else: B``.
 from __future__ import annotations
 
 from qiskit.circuit import ControlFlowOp, IfElseOp, QuantumCircuit, SwitchCaseOp
-from qiskit.circuit.classical import expr
+from qiskit.circuit.classical import expr, types
 from qiskit.circuit.controlflow.switch_case import CASE_DEFAULT
 
 __all__ = ["switches_for_aer"]
@@ -34,13 +34,21 @@ def switches_for_aer(circuit: QuantumCircuit) -> QuantumCircuit:
     return out
 
 
+def _case_test(target: expr.Expr, value: object) -> expr.Expr:
+    """``target == value``; a Bool target (whose cases Qiskit stores as 0 and 1) is tested as
+    itself or its negation, since Qiskit has no equality between Bool and an integer."""
+    if target.type.kind is types.Bool:
+        return target if value else expr.logic_not(target)
+    return expr.equal(target, value)
+
+
 def _as_if_chain(op: SwitchCaseOp) -> IfElseOp:
     cases = list(op.cases_specifier())
     default = next((block for values, block in cases if CASE_DEFAULT in values), None)
     chain: QuantumCircuit | None = default
     result: IfElseOp | None = None
     for values, block in reversed([(v, b) for v, b in cases if CASE_DEFAULT not in v]):
-        tests = [expr.equal(op.target, value) for value in values]
+        tests = [_case_test(op.target, value) for value in values]
         condition = tests[0]
         for test in tests[1:]:
             condition = expr.logic_or(condition, test)

@@ -12,7 +12,7 @@ from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 
 from ..options import NexusOptions
-from ..validation import validate_circuits
+from ..validation import circuit_list, validate_circuits
 
 if TYPE_CHECKING:
     from ..jobs.composite import NexusCompositeJob
@@ -101,7 +101,7 @@ class NexusBackend(BackendV2):
                 unbound parameters, no measurement) or the list is empty.
             OptionsError: an option value is invalid.
         """
-        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        circuits = circuit_list(run_input)
         defaults = self.run_options
         run_options = defaults.updated(**options) if options else defaults
         validate_circuits(
@@ -113,20 +113,39 @@ class NexusBackend(BackendV2):
         )
         self.check_circuits(circuits)
         self.check_run_options(run_options)
-        limit = run_options.max_circuits_per_job or self.max_circuits
-        if limit is not None and self.service_max_circuits is not None:
-            limit = min(limit, self.service_max_circuits)
-        if limit is not None and len(circuits) > limit:
-            from ..jobs.composite import NexusCompositeJob
+        self.prepare_circuits(circuits)
+        try:
+            limit = run_options.max_circuits_per_job or self.max_circuits
+            if limit is not None and self.service_max_circuits is not None:
+                limit = min(limit, self.service_max_circuits)
+            if limit is not None and len(circuits) > limit:
+                from ..jobs.composite import NexusCompositeJob
 
-            composite = NexusCompositeJob.create(self, circuits, run_options, limit)
-            composite.submit()
-            return composite
-        from ..jobs.job import NexusJob
+                composite = NexusCompositeJob.create(self, circuits, run_options, limit)
+                composite.submit()
+                return composite
+            from ..jobs.job import NexusJob
 
-        job = NexusJob(self, self.new_job_id(), circuits, run_options)
-        job.submit()
-        return job
+            job = NexusJob(self, self.new_job_id(), circuits, run_options)
+            job.submit()
+            return job
+        except BaseException:
+            self.forget_prepared(circuits)
+            raise
+
+    def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Encode the batch for the service before any (sub-)job is submitted (nothing offline).
+
+        A circuit that cannot be encoded must fail :meth:`run` before anything is uploaded,
+        also when the batch is split into sub-jobs submitted one after another.
+
+        Raises:
+            CircuitValidationError: a circuit has no encoding for the service; the message
+                names it by index and name.
+        """
+
+    def forget_prepared(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Drop what :meth:`prepare_circuits` kept for ``circuits`` (their run failed)."""
 
     def check_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
         """Check circuits against what the service runs, beyond the target (none offline).

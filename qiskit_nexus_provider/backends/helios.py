@@ -42,7 +42,7 @@ from ..api.qir import cost_confidence, get_qir, get_qsys_result, syntax_checker_
 from ..encoding.qir import qir_output_to_pytket, to_qir
 from ..exceptions import OptionsError
 from ..jobs.polling import poll_until_final
-from ..validation import validate_circuits
+from ..validation import circuit_list, validate_circuits
 from .remote import HEADER_PROPERTY, RemoteNexusBackend, _header_with_bits
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ class HeliosBackend(RemoteNexusBackend):
                 f"{self.name} runs QIR programs, which Nexus does not compile with TKET: leave "
                 "tket_optimisation_level unset and transpile locally: transpile(circuits, backend)."
             )
-        circuits = [run_input] if isinstance(run_input, QuantumCircuit) else list(run_input)
+        circuits = circuit_list(run_input)
         validate_circuits(circuits, self.target, self.name)
         self.check_circuits(circuits)
         # Every circuit is encoded before anything is uploaded, also when the batch becomes a
@@ -147,10 +147,18 @@ class HeliosBackend(RemoteNexusBackend):
         try:
             return super().run(circuits, **options)
         except BaseException:
-            with self._lock:
-                for circuit, _ in encoded:
-                    self._qir_cache.pop(id(circuit), None)
+            self.forget_prepared(circuits)
             raise
+
+    def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Nothing: :meth:`run` has already encoded every circuit as QIR (not pytket JSON)."""
+
+    def forget_prepared(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Drop the QIR :meth:`run` encoded for ``circuits`` (their run failed or their sub-job
+        was cancelled before it submitted)."""
+        with self._lock:
+            for circuit in circuits:
+                self._qir_cache.pop(id(circuit), None)
 
     # -- programs ----------------------------------------------------------------------------
     def _bitcode(self, circuit: QuantumCircuit) -> bytes:

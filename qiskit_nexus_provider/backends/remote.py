@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -197,9 +197,49 @@ class RemoteNexusBackend(NexusBackend):
         self._target: Target | None = None
         self._lock = threading.Lock()
         self._seed_warned = False
+        self._encoded: dict[int, tuple[QuantumCircuit, dict[str, Any]]] = {}
+        """pytket JSON of circuits encoded by :meth:`prepare_circuits`, by ``id``, until the
+        (sub-)job that uploads them takes it."""
 
     def __repr__(self) -> str:
         return f"<RemoteNexusBackend {self.name!r} at {self._catalog.url}>"
+
+    def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
+        """Encode every circuit now, so that one pytket cannot express fails :meth:`run` before
+        anything is uploaded (sub-jobs of a composite otherwise encode when they submit, after
+        earlier sub-jobs were uploaded and started).  The encodings wait for the upload.
+
+        Raises:
+            CircuitValidationError: a circuit cannot be written as a pytket circuit; the
+                message names it by index and name.
+        """
+        encoded: dict[int, tuple[QuantumCircuit, dict[str, Any]]] = {}
+        for index, circuit in enumerate(circuits):
+            if id(circuit) in encoded:
+                continue
+            try:
+                encoded[id(circuit)] = (circuit, to_pytket_dict(circuit))
+            except Exception as exc:  # ours, or qiskit_to_tk's for what it cannot convert
+                reason = str(exc) if isinstance(exc, CircuitValidationError) else repr(exc)
+                raise CircuitValidationError(
+                    f"circuit {index} ({circuit.name!r}) cannot be sent to {self.name}: {reason}"
+                ) from None
+        with self._lock:
+            self._encoded.update(encoded)
+
+    def forget_prepared(self, circuits: Sequence[QuantumCircuit]) -> None:
+        with self._lock:
+            for circuit in circuits:
+                self._encoded.pop(id(circuit), None)
+
+    def _pytket_dict(self, circuit: QuantumCircuit) -> dict[str, Any]:
+        """The circuit's encoding from :meth:`prepare_circuits`, else encoded now (a restored
+        or re-run sub-job)."""
+        with self._lock:
+            cached = self._encoded.get(id(circuit))
+        if cached is not None and cached[0] is circuit:
+            return cached[1]
+        return to_pytket_dict(circuit)
 
     @property
     def info(self) -> BackendInfo:
@@ -390,7 +430,8 @@ class RemoteNexusBackend(NexusBackend):
     def _upload_programs(self, job: NexusJob, project_id: str) -> list[str]:
         """Upload the job's circuits (as pytket JSON) with their headers; ids in order."""
         options = job.options
-        encoded = _encode_all(job.circuits, options.nexus_properties)
+        encoded = _encode_all(job.circuits, options.nexus_properties, self._pytket_dict)
+        self.forget_prepared(job.circuits)
         bar = progress_bar(
             len(encoded),
             f"Uploading to {self.name}",
@@ -601,14 +642,16 @@ def _header_with_bits(circuit: QuantumCircuit) -> dict[str, Any]:
 
 
 def _encode_all(
-    circuits: list[QuantumCircuit], properties: dict[str, Any]
+    circuits: list[QuantumCircuit],
+    properties: dict[str, Any],
+    encode: Callable[[QuantumCircuit], dict[str, Any]] = to_pytket_dict,
 ) -> list[tuple[str, dict[str, Any]]]:
     encoded = []
     for index, circuit in enumerate(circuits):
-        body = to_pytket_dict(circuit)
-        body["properties"] = {
-            **properties,
-            HEADER_PROPERTY: json.dumps(_header_with_bits(circuit)),
+        # A new top-level dict: a cached encoding may serve several items of the batch.
+        body = {
+            **encode(circuit),
+            "properties": {**properties, HEADER_PROPERTY: json.dumps(_header_with_bits(circuit))},
         }
         encoded.append((circuit.name or f"circuit-{index}", body))
     return encoded

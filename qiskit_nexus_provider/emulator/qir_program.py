@@ -14,10 +14,14 @@ condition; the recorded outputs (``__quantum__rt__int_record_output``,
 vectorised over shots with NumPy, and written in the QIR output schema (``HEADER``, then
 ``START`` / ``OUTPUT`` / ``END`` per shot) that Nexus returns for QIR jobs.
 
+A ``phi`` node (pytket-qir writes one where a register is changed in a conditional block,
+e.g. a Qiskit ``store`` inside ``if_test``) takes the value of the edge control came in by: each
+edge of the if/else shapes below is recorded with the condition under which it is taken.
+
 What it refuses (``QirError``, the job item then ends in ERROR naming it): unknown
-``__quantum__qis__`` functions, loops, ``phi`` nodes, and integer operations other than
+``__quantum__qis__`` functions, loops, and integer operations other than
 ``zext``/``trunc``/``sext``/``and``/``or``/``xor``/``add``/``sub``/``mul`` by a constant/
-shifts by a constant/``icmp eq|ne``/``select``.
+shifts by a constant/``icmp`` (every predicate)/``select``/``phi``.
 
 Decision (issue 14): translating to Aer rather than running ``selene-sim`` + ``qir-qis``:
 ``qir-qis`` rejects pytket-qir's ``__quantum__qis__read_result__body`` and selene builds a
@@ -125,6 +129,20 @@ def _add(a: Word, b: Word, carry: Term = FALSE) -> Word:
         out.append(_xor(s, carry))
         carry = _or(_and(x, y), _and(carry, s))
     return tuple(out)
+
+
+def _less(a: Word, b: Word) -> Term:
+    """``a < b`` as unsigned integers (bit 0 least significant)."""
+    less, equal = FALSE, TRUE
+    for x, y in zip(reversed(a), reversed(b), strict=True):  # most significant first
+        less = _or(less, _and(equal, _and(_not(x), y)))
+        equal = _and(equal, _not(_xor(x, y)))
+    return less
+
+
+def _signed(a: Word) -> Word:
+    """``a`` with its sign bit flipped: signed order becomes unsigned order."""
+    return (*a[:-1], _not(a[-1])) if a else a
 
 
 def _shl(a: Word, n: int) -> Word:
@@ -266,6 +284,10 @@ class _Translator:
         self.values: dict[str, Any] = {}
         self.results: dict[int, Term] = {}
         self.condition: Term = TRUE
+        self.edges: dict[tuple[str, str], Term] = {}
+        """Condition under which control goes from one block to another (for ``phi``)."""
+        self._block = ""
+        """The block being translated."""
 
     def key(self, value: Any) -> str:
         return str(value)
@@ -429,20 +451,50 @@ class _Translator:
             for x, y in zip(a, b, strict=True):
                 equal = _and(equal, _not(_xor(x, y)))
             predicate = ins.predicate
-            if predicate == pyqir.IntPredicate.EQ:
-                self.values[key] = (equal,)
-            elif predicate == pyqir.IntPredicate.NE:
-                self.values[key] = (_not(equal),)
+            P = pyqir.IntPredicate
+            if predicate in (P.SLT, P.SLE, P.SGT, P.SGE):
+                a, b = _signed(a), _signed(b)
+            if predicate == P.EQ:
+                result = equal
+            elif predicate == P.NE:
+                result = _not(equal)
+            elif predicate in (P.ULT, P.SLT):
+                result = _less(a, b)
+            elif predicate in (P.UGT, P.SGT):
+                result = _less(b, a)
+            elif predicate in (P.ULE, P.SLE):
+                result = _not(_less(b, a))
+            elif predicate in (P.UGE, P.SGE):
+                result = _not(_less(a, b))
             else:
                 raise QirError(f"unsupported comparison {predicate}: {str(ins).strip()!r}")
+            self.values[key] = (result,)
         elif op == Op.SELECT:
             cond = self.term(ops[0])
             a, b = self.word(ops[1]), self.word(ops[2])
             self.values[key] = tuple(_mux(cond, x, y) for x, y in zip(a, b, strict=True))
         elif op == Op.PHI:
-            raise QirError(f"phi nodes are not supported: {str(ins).strip()!r}")
+            self.values[key] = self.phi(ins)
         else:
             raise QirError(f"unsupported instruction {str(ins).strip()!r}")
+
+    def phi(self, ins: Any) -> Word:
+        """The value of ``ins`` (a ``phi``): the incoming value of the edge taken."""
+        incoming = list(ins.incoming)
+        if not incoming:
+            raise QirError(f"phi node without incoming values: {str(ins).strip()!r}")
+        chosen: Word | None = None
+        for value, block in reversed(incoming):
+            word = self.word(value)
+            if chosen is None:
+                chosen = word  # the other edges are exclusive: this one is the rest
+                continue
+            condition = self.edges.get((block.name, self._block))
+            if condition is None:
+                raise QirError(f"phi node from an unknown edge: {str(ins).strip()!r}")
+            chosen = tuple(_mux(condition, x, y) for x, y in zip(word, chosen, strict=True))
+        assert chosen is not None
+        return chosen
 
     def run(self, function: Any) -> None:
         import pyqir
@@ -454,6 +506,7 @@ class _Translator:
             if block.name in visited:
                 raise QirError(f"loop through block {block.name!r} (loops are not supported)")
             visited.add(block.name)
+            self._block = block.name
             instructions = list(block.instructions)
             for ins in instructions[:-1]:
                 self.instruction(ins)
@@ -468,16 +521,23 @@ class _Translator:
                 raise QirError(f"unsupported terminator {str(terminator).strip()!r}")
             ops = terminator.operands
             if len(ops) == 1:
+                self.edges[(block.name, ops[0].name)] = self.condition
                 block = blocks[ops[0].name]
                 continue
             cond = self.term(ops[0])
             false_block, true_block = blocks[ops[1].name], blocks[ops[2].name]
             self.program.has_branches = True
-            merge = self._branch(cond, true_block, false_block, body, blocks)
+            merge = self._branch(block.name, cond, true_block, false_block, body, blocks)
             block = merge
 
     def _branch(
-        self, cond: Term, true_block: Any, false_block: Any, body: Any, blocks: dict[str, Any]
+        self,
+        source: str,
+        cond: Term,
+        true_block: Any,
+        false_block: Any,
+        body: Any,
+        blocks: dict[str, Any],
     ) -> Any:
         import pyqir
 
@@ -488,23 +548,30 @@ class _Translator:
             return None
 
         outer = self.condition
+        taken, not_taken = _and(outer, cond), _and(outer, _not(cond))
         if target(true_block) == false_block.name:  # if (cond) { true_block }
-            self.condition = _and(outer, cond)
+            self.condition = taken
             body(true_block)
             self.condition = outer
+            self.edges[(source, false_block.name)] = not_taken
+            self.edges[(true_block.name, false_block.name)] = taken
             return false_block
         if target(false_block) == true_block.name:  # if (!cond) { false_block }
-            self.condition = _and(outer, _not(cond))
+            self.condition = not_taken
             body(false_block)
             self.condition = outer
+            self.edges[(source, true_block.name)] = taken
+            self.edges[(false_block.name, true_block.name)] = not_taken
             return true_block
         merge = target(true_block)
         if merge is not None and merge == target(false_block):
-            self.condition = _and(outer, cond)
+            self.condition = taken
             body(true_block)
-            self.condition = _and(outer, _not(cond))
+            self.condition = not_taken
             body(false_block)
             self.condition = outer
+            self.edges[(true_block.name, merge)] = taken
+            self.edges[(false_block.name, merge)] = not_taken
             return blocks[merge]
         raise QirError("unsupported control flow (only if/else branches without loops)")
 

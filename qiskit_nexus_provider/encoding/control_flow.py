@@ -88,10 +88,21 @@ class Guard:
         return Guard((*self.bits, *bits), self.value | (value << len(self.bits)))
 
     def wrap(self, command: Command) -> Command:
-        """``command`` as a command that only runs under this guard."""
+        """``command`` as a command that only runs under this guard.
+
+        Raises:
+            CircuitValidationError: the condition's value needs more than 64 bits (a pytket
+                condition value is a 64-bit integer: Nexus would refuse the circuit).
+        """
         op = command["op"]
         if not self.bits or op.get("type") == "Barrier":
             return command
+        if self.value >= _UINT64:
+            raise CircuitValidationError(
+                f"a condition on {len(self.bits)} bits requires the value {self.value}, which "
+                "is wider than the 64 bits of a pytket condition; condition on a register of "
+                "at most 64 bits (or compare fewer bits)"
+            )
         return {
             "args": [*self.bits, *command["args"]],
             "op": {
@@ -550,7 +561,16 @@ def _reg_term(index: int) -> dict[str, Any]:
     }
 
 
+_UINT64 = 1 << 64
+
+
 def _int_term(value: int) -> dict[str, Any]:
+    if not 0 <= value < _UINT64:
+        raise CircuitValidationError(
+            f"the constant {value} of a classical expression is not a 64-bit unsigned integer, "
+            "the only constants pytket's classical expressions hold; compare registers of at "
+            "most 64 bits"
+        )
     return {"input": {"term": value, "type": "int"}, "type": "term"}
 
 

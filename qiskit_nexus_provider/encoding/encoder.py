@@ -27,7 +27,7 @@ from qiskit.circuit.library import C3XGate, C4XGate, MCXGate
 from .control_flow import ControlFlowEncoder, Guard
 from .decompose import expand_standard_gates
 from .gates import ANGLE_CACHES, GATES, UnsupportedAngleError, angle_miss, half_turns
-from .units import unit_map
+from .units import unit_maps
 
 __all__ = ["to_pytket_dict"]
 
@@ -104,8 +104,7 @@ def _special_command(
 
 def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
     """Encode ``circuit`` or raise :class:`_Unsupported`."""
-    qunits = unit_map(circuit, "q")
-    cunits = unit_map(circuit, "c")
+    qunits, cunits = unit_maps(circuit)
     qmap = qunits.by_bit
     cmap = cunits.by_bit
     phase_text = half_turns(circuit.global_phase, 2)
@@ -115,10 +114,7 @@ def _encode(circuit: QuantumCircuit) -> dict[str, Any]:
 
     def control_flow(inst: Any, qm: dict[Any, Any], cm: dict[Any, Any], add: Any) -> None:
         if not flow:
-            taken = {creg.name for creg in circuit.cregs}
-            if cunits.loose_name is not None:
-                taken.add(cunits.loose_name)
-            flow.append(ControlFlowEncoder(_emit, taken))
+            flow.append(ControlFlowEncoder(_emit, cunits.names | qunits.names))
         flow[0].encode(inst, qm, cm, add, Guard())
 
     _emit(circuit.data, qmap, cmap, commands.append, control_flow)
@@ -203,12 +199,28 @@ def _emit(
 
 
 def _with_loose_bits_registered(circuit: QuantumCircuit) -> QuantumCircuit:
-    """Copy of ``circuit`` whose loose bits sit in registers named as in :mod:`.units`."""
-    qunits = unit_map(circuit, "q")
-    cunits = unit_map(circuit, "c")
-    if not qunits.loose and not cunits.loose:
+    """Copy of ``circuit`` whose registers are named as in :mod:`.units` (loose bits in
+    registers of their own, quantum registers renamed away from classical names)."""
+    qunits, cunits = unit_maps(circuit)
+    if not qunits.loose and not cunits.loose and not qunits.renamed:
         return circuit
-    named = circuit.copy()
+    if qunits.renamed:
+        named = QuantumCircuit(
+            circuit.qubits,
+            circuit.clbits,
+            name=circuit.name,
+            global_phase=circuit.global_phase,
+            metadata=circuit.metadata,
+        )
+        for qreg in circuit.qregs:
+            name = qunits.renamed.get(qreg.name, qreg.name)
+            named.add_register(QuantumRegister(name=name, bits=list(qreg)))
+        for creg in circuit.cregs:
+            named.add_register(creg)
+        for instruction in circuit.data:
+            named._append(instruction)
+    else:
+        named = circuit.copy()
     if qunits.loose and qunits.loose_name is not None:
         named.add_register(QuantumRegister(name=qunits.loose_name, bits=qunits.loose))
     if cunits.loose and cunits.loose_name is not None:

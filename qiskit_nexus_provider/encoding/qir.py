@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from qiskit import QuantumCircuit
@@ -23,7 +23,16 @@ from qiskit import QuantumCircuit
 from ..exceptions import CircuitValidationError
 from .encoder import to_pytket_dict
 
-__all__ = ["QIR_GATES", "QIR_INT_WIDTH", "qir_output_to_pytket", "to_qir", "to_qir_text"]
+__all__ = [
+    "CONDITION_REGISTER",
+    "QIR_GATES",
+    "QIR_INT_WIDTH",
+    "qir_labels",
+    "qir_output_to_pytket",
+    "single_register_conditions",
+    "to_qir",
+    "to_qir_text",
+]
 
 QIR_INT_WIDTH = 64
 """Widest classical register QIR records (pytket-qir's ``int_type``)."""
@@ -42,7 +51,7 @@ def _pytket_circuit(circuit: QuantumCircuit) -> Any:
     from pytket.passes import AutoRebase, DecomposeBoxes, FlattenRelabelRegistersPass
 
     try:
-        tk = Circuit.from_dict(to_pytket_dict(circuit))
+        tk = Circuit.from_dict(single_register_conditions(to_pytket_dict(circuit)))
     except Exception as exc:
         raise CircuitValidationError(
             f"circuit {circuit.name!r} cannot be converted to QIR: {exc}"
@@ -55,6 +64,15 @@ def _pytket_circuit(circuit: QuantumCircuit) -> Any:
                 f"into registers of at most {QIR_INT_WIDTH} bits"
             )
     DecomposeBoxes().apply(tk)
+    # pytket-qir wants the qubits in one register named "q"; pytket refuses a bit register of
+    # that name beside it, so such a register is recorded under another label.
+    labels = qir_labels(creg.name for creg in tk.c_registers)
+    if labels:
+        from pytket import Bit
+
+        tk.rename_units(
+            {bit: Bit(labels[bit.reg_name], bit.index) for bit in tk.bits if bit.reg_name in labels}
+        )
     FlattenRelabelRegistersPass("q").apply(tk)
 
     def needs_rebase(command: Any) -> bool:
@@ -71,6 +89,131 @@ def _pytket_circuit(circuit: QuantumCircuit) -> Any:
                 f"circuit {circuit.name!r} holds gates QIR cannot express: {exc}"
             ) from None
     return tk
+
+
+CONDITION_REGISTER = "tk_SCRATCH_BIT_qir"
+"""Register of the bit a condition on several bits is evaluated into (renamed if taken)."""
+
+
+def _whole_register(bits: Sequence[Any], sizes: dict[str, int]) -> bool:
+    """Whether ``bits`` are one register, all of it, in index order (or a single bit)."""
+    if len(bits) == 1:
+        return True
+    name = bits[0][0]
+    return sizes.get(name) == len(bits) and all(
+        bit[0] == name and bit[1] == [i] for i, bit in enumerate(bits)
+    )
+
+
+def _all_equal_command(bits: Sequence[Any], value: int, out: Any) -> dict[str, Any]:
+    """A ``ClExpr`` command writing ``bits == value`` (bit ``i`` against bit ``i`` of
+    ``value``) into ``out``."""
+
+    def literal(i: int) -> dict[str, Any]:
+        variable = {"term": {"type": "bit", "var": {"index": i}}, "type": "var"}
+        term: dict[str, Any] = {"input": variable, "type": "term"}
+        if (value >> i) & 1:
+            return term
+        return {"input": {"args": [term], "op": "BitNot"}, "type": "expr"}
+
+    tree = literal(0)
+    for i in range(1, len(bits)):
+        tree = {"input": {"args": [tree, literal(i)], "op": "BitAnd"}, "type": "expr"}
+    return {
+        "args": [*bits, out],
+        "op": {
+            "expr": {
+                "bit_posn": [[i, i] for i in range(len(bits))],
+                "expr": tree["input"],
+                "output_posn": [len(bits)],
+                "reg_posn": [],
+            },
+            "type": "ClExpr",
+        },
+    }
+
+
+def single_register_conditions(circuit: dict[str, Any]) -> dict[str, Any]:
+    """pytket circuit JSON whose conditions are each on one bit or one whole register.
+
+    pytket-qir converts only those ("conditional can only work with one entire register"),
+    while our encoding conditions the commands of nested ``if_test`` blocks on several bits
+    (the outer and the inner condition).  Each other condition is first evaluated into a
+    scratch bit by a ``ClExpr`` (the AND of its bits, each compared with its bit of the
+    value), and the command is conditioned on that bit.  The condition's bits are the same
+    just before the command as where the encoder wrote it (blocks never write the bits they
+    are conditioned on), so the meaning is unchanged.
+
+    Args:
+        circuit: pytket circuit JSON (:func:`~qiskit_nexus_provider.encoding.to_pytket_dict`);
+            not modified.
+
+    Returns:
+        ``circuit`` itself when every condition is already one bit or register, else a copy
+        with the rewritten commands and the scratch bit declared.
+    """
+    sizes: dict[str, int] = {}
+    for name, _ in circuit["bits"]:
+        sizes[name] = sizes.get(name, 0) + 1
+    out: Any = None
+    commands: list[dict[str, Any]] = []
+    for command in circuit["commands"]:
+        op = command["op"]
+        if op["type"] != "Conditional":
+            commands.append(command)
+            continue
+        width, value = op["conditional"]["width"], op["conditional"]["value"]
+        bits = command["args"][:width]
+        if _whole_register(bits, sizes):
+            commands.append(command)
+            continue
+        if out is None:
+            name, k = CONDITION_REGISTER, 0
+            while name in sizes:
+                k += 1
+                name = f"{CONDITION_REGISTER}{k}"
+            out = [name, [0]]
+        commands.append(_all_equal_command(bits, value, out))
+        inner = op["conditional"]["op"]
+        commands.append(
+            {
+                "args": [out, *command["args"][width:]],
+                "op": {"conditional": {"op": inner, "value": 1, "width": 1}, "type": "Conditional"},
+            }
+        )
+    if out is None:
+        return circuit
+    return {**circuit, "bits": [*circuit["bits"], out], "commands": commands}
+
+
+def qir_labels(registers: Iterable[str]) -> dict[str, str]:
+    """QIR output labels of the bit registers not recorded under their own name.
+
+    * A register named ``q``: pytket-qir needs the qubits' register to be ``q``; it is recorded
+      as ``q_c``.
+    * A name holding a control character (tab, newline, NUL...): the QIR output is text with
+      one ``OUTPUT<TAB>INT<TAB>value<TAB>label`` line per output, so such a label would be cut
+      (and the register read as 0); it is recorded as ``reg_`` and the name's UTF-8 bytes in
+      hexadecimal.
+
+    A label already taken by another register gets ``_c`` appended until free.  The encoder and
+    the decoder both call this with the circuit's bit register names.
+    """
+    names = set(registers)
+    taken = set(names)
+    labels: dict[str, str] = {}
+    for name in sorted(names):
+        if name == "q":
+            label = "q_c"
+        elif any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name):
+            label = "reg_" + name.encode().hex()
+        else:
+            continue
+        while label in taken:
+            label += "_c"
+        taken.add(label)
+        labels[name] = label
+    return labels
 
 
 _CLASSICAL = frozenset(
@@ -159,13 +302,15 @@ def qir_output_to_pytket(text: str, clbits: Sequence[tuple[str, int]]) -> dict[s
     shots = _shots(text)
     if not shots:
         raise ValueError("the QIR output holds no shot (no START ... END block)")
+    labels = qir_labels(name for name, _ in clbits)
     bits = [[name, [int(index)]] for name, index in clbits]
     rows = []
     n_bytes = (len(bits) + 7) // 8
     for shot in shots:
         packed = 0
         for name, index in clbits:
-            packed = (packed << 1) | ((shot.get(name, 0) >> int(index)) & 1)
+            value = shot.get(labels.get(name, name), 0)
+            packed = (packed << 1) | ((value >> int(index)) & 1)
         packed <<= n_bytes * 8 - len(bits)
         rows.append(list(packed.to_bytes(n_bytes, "big")) if n_bytes else [])
     return {"qubits": [], "bits": bits, "shots": {"width": len(bits), "array": rows}}

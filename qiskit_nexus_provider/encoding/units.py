@@ -10,16 +10,30 @@ register still contributes all its units to the pytket circuit).
 *loose* bits are gathered, in circuit order, into one extra register named ``q``
 (qubits) or ``c`` (clbits); if a register of that name already exists the name
 becomes ``q_loose`` / ``c_loose`` (then ``q_loose1``, ``q_loose2``, ...).
+
+A pytket circuit cannot hold a qubit and a bit of the same register name (``Circuit.from_dict``:
+'A unit with ID "r[0]" already exists'; pytket-qir: 'Incompatible registers'), which Qiskit
+allows (``QuantumRegister(2, "r")`` with ``ClassicalRegister(2, "r")``).  Bits keep their names
+(they name the results); a quantum register whose name a classical one uses is renamed
+``<name>_q`` (then ``<name>_q1``, ...), and loose qubits avoid classical names too.  Qubit names
+appear in no result, so the renaming is invisible to the user.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from qiskit.circuit import QuantumCircuit, Register
 
-__all__ = ["UnitMap", "bit_names", "creg_sizes", "loose_register_name", "unit_map"]
+__all__ = [
+    "UnitMap",
+    "bit_names",
+    "creg_sizes",
+    "loose_register_name",
+    "unit_map",
+    "unit_maps",
+]
 
 #: A pytket unit id as it appears in circuit JSON: ``[register name, [index]]``.
 UnitJson = list[Any]
@@ -55,20 +69,35 @@ class UnitMap:
         units: Every pytket unit of this kind, sorted as pytket sorts them.
         loose: Bits that belong to no register, in circuit order.
         loose_name: Register name given to the loose bits (``None`` if none).
+        renamed: Registers written under another name (to avoid ``avoid``), by original name.
+        names: Every register name written (loose register included).
+
+    Args:
+        registers: The circuit's registers of this kind.
+        bits: The circuit's bits of this kind.
+        base: ``"q"`` or ``"c"``, the name of the loose bits' register if free.
+        avoid: Names this kind may not use (for qubits: the names of the bit registers).
     """
 
-    __slots__ = ("by_bit", "loose", "loose_name", "units")
+    __slots__ = ("by_bit", "loose", "loose_name", "names", "renamed", "units")
 
     def __init__(
         self,
         registers: Sequence[Register],
         bits: Sequence[Any],
         base: str,
+        avoid: Collection[str] = frozenset(),
     ) -> None:
         by_bit: dict[Any, UnitJson] = {}
         keys: set[tuple[str, int]] = set()
+        renamed: dict[str, str] = {}
+        own = {reg.name for reg in registers}
         for reg in registers:
             name = reg.name
+            if name in avoid:
+                name = renamed.get(reg.name) or _free_name(f"{name}_q", own, avoid)
+                renamed[reg.name] = name
+                own.add(name)
             for i, bit in enumerate(reg):
                 # Later registers overwrite earlier ones, as in qiskit_to_tk.
                 by_bit[bit] = [name, [i]]
@@ -76,7 +105,8 @@ class UnitMap:
         loose = [bit for bit in bits if bit not in by_bit] if len(by_bit) < len(bits) else []
         loose_name = None
         if loose:
-            loose_name = loose_register_name(base, (reg.name for reg in registers))
+            loose_name = loose_register_name(base, own | set(avoid))
+            own.add(loose_name)
             for i, bit in enumerate(loose):
                 by_bit[bit] = [loose_name, [i]]
                 keys.add((loose_name, i))
@@ -84,12 +114,29 @@ class UnitMap:
         self.units: list[UnitJson] = [[name, [i]] for name, i in sorted(keys)]
         self.loose = loose
         self.loose_name = loose_name
+        self.renamed = renamed
+        self.names = {name for name, _ in keys}
+
+
+def _free_name(candidate: str, *taken: Collection[str]) -> str:
+    """``candidate``, or ``candidate`` followed by 1, 2, ...: the first in none of ``taken``."""
+    name, k = candidate, 0
+    while any(name in names for names in taken):
+        k += 1
+        name = f"{candidate}{k}"
+    return name
+
+
+def unit_maps(circuit: QuantumCircuit) -> tuple[UnitMap, UnitMap]:
+    """The :class:`UnitMap` of ``circuit``'s qubits and of its clbits, with distinct names."""
+    cunits = UnitMap(circuit.cregs, circuit.clbits, "c")
+    return UnitMap(circuit.qregs, circuit.qubits, "q", cunits.names), cunits
 
 
 def unit_map(circuit: QuantumCircuit, kind: str) -> UnitMap:
     """Build the :class:`UnitMap` of ``circuit``'s qubits (``"q"``) or clbits (``"c"``)."""
     if kind == "q":
-        return UnitMap(circuit.qregs, circuit.qubits, "q")
+        return unit_maps(circuit)[0]
     return UnitMap(circuit.cregs, circuit.clbits, "c")
 
 

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import threading
 import time
 import uuid
@@ -305,6 +306,8 @@ class NexusCompositeJob(JobV1):
         try:
             if self._cancelled:
                 slot.cancelled_before_submit = True
+                if slot.circuits is not None:  # what run() encoded for it is not needed now
+                    self._backend.forget_prepared(slot.circuits)
                 return
             if slot.circuits is None:
                 slot.submit_error = (
@@ -571,11 +574,13 @@ class NexusCompositeJob(JobV1):
         """Wait for every submitted sub-job and download its results, all sub-jobs at once.
 
         Each sub-job is waited for (on its own polling schedule) and its results downloaded
-        as soon as it is done, in a daemon thread per sub-job: a sub-job that finishes first is
-        downloaded while later ones still run, and no sub-job's poll waits for another's
-        download (issue 13: sequential collection left finished sub-jobs undetected for up to a
-        poll interval each).  Daemon threads, so that an interrupted ``result()`` never keeps
-        the interpreter alive.
+        as soon as it is done, by up to ``max_concurrent_requests`` daemon threads taking the
+        sub-jobs in order: a sub-job that finishes first is downloaded while later ones still
+        run, and no sub-job's poll waits for another's download (issue 13: sequential
+        collection left finished sub-jobs undetected for up to a poll interval each).  The
+        bound keeps a batch split into thousands of sub-jobs (``max_circuits_per_job=1``) from
+        starting a thread, and a poller, per sub-job.  Daemon threads, so that an interrupted
+        ``result()`` never keeps the interpreter alive.
 
         Returns:
             Reasons of the slots that could not be collected (``partial`` only for timeouts),
@@ -601,19 +606,29 @@ class NexusCompositeJob(JobV1):
                 logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
                 outcomes[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
 
-        threads = []
+        work: queue.SimpleQueue[tuple[Slot, NexusJob]] = queue.SimpleQueue()
         for slot in self._slots:
             job = slot.job
             if job is None or not job.submitted or slot.submit_error is not None or slot.pending:
                 continue
-            thread = threading.Thread(
-                target=collect,
-                args=(slot, job),
-                name=f"{self._job_id[-8:]}-collect-{slot.index}",
-                daemon=True,
+            work.put((slot, job))
+
+        def collector() -> None:
+            while True:
+                try:
+                    slot, job = work.get_nowait()
+                except queue.Empty:
+                    return
+                collect(slot, job)
+
+        threads = [
+            threading.Thread(
+                target=collector, name=f"{self._job_id[-8:]}-collect-{number}", daemon=True
             )
+            for number in range(min(work.qsize(), self.options.max_concurrent_requests))
+        ]
+        for thread in threads:
             thread.start()
-            threads.append(thread)
         for thread in threads:
             thread.join()
         unreachable: dict[int, str] = {}

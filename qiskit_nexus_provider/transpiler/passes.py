@@ -39,6 +39,7 @@ from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.quantum_info import Operator
 from qiskit.synthesis import OneQubitEulerDecomposer, TwoQubitControlledUDecomposer
 from qiskit.transpiler.basepasses import TransformationPass
+from qiskit.transpiler.exceptions import TranspilerError
 
 __all__ = [
     "ANGLE_ATOL",
@@ -79,6 +80,20 @@ def _rewrite_blocks(run: Callable[[DAGCircuit], DAGCircuit], dag: DAGCircuit) ->
         dag.substitute_node(node, node.op.replace_blocks(blocks))
 
 
+def _refuse_non_finite(node: DAGOpNode) -> None:
+    """Raise for a gate whose matrix or angle holds NaN or infinity.
+
+    Such a gate (``rz(nan)`` from a custom gate's definition, where Qiskit's own checks do not
+    look) has no meaning; the passes would otherwise merge it into nothing, and a circuit that
+    should have been refused would run.
+    """
+    params = ", ".join(str(p) for p in node.params)
+    raise TranspilerError(
+        f"Gate {node.name}({params}) on {len(node.qargs)} qubit(s) has a non-finite angle or "
+        "matrix (NaN or infinity); angles must be finite numbers."
+    )
+
+
 def _r(theta: float, phi: float) -> np.ndarray:
     cos, sin = math.cos(theta / 2), math.sin(theta / 2)
     return np.array(
@@ -104,14 +119,20 @@ def _single_qubit_matrix(node: DAGOpNode) -> np.ndarray | None:
             matrix = Operator(node.op).data  # a custom gate with a definition
         except Exception:  # no matrix and no definition: leave the gate alone
             return None
-    return np.asarray(matrix, dtype=complex)
+    matrix = np.asarray(matrix, dtype=complex)
+    if not np.isfinite(matrix).all():
+        _refuse_non_finite(node)
+    return matrix
 
 
 def _bound_angle(node: DAGOpNode) -> float | None:
     """The angle of a one-parameter gate node if it is bound, else ``None``."""
     if node.is_parameterized():
         return None
-    return float(node.params[0])
+    angle = float(node.params[0])
+    if not math.isfinite(angle):
+        _refuse_non_finite(node)
+    return angle
 
 
 def _two_qubit_matrix(circuit: QuantumCircuit) -> np.ndarray:
@@ -161,6 +182,9 @@ class SynthesizeRZZ(TransformationPass):
     Args:
         atol: largest entry-wise difference accepted between the synthesised and the original
             matrix.
+
+    Raises:
+        TranspilerError: a gate has a NaN or infinite angle or matrix (:meth:`run`).
     """
 
     def __init__(self, atol: float = ANGLE_ATOL) -> None:
@@ -194,7 +218,10 @@ class SynthesizeRZZ(TransformationPass):
                         matrix = Operator(node.op).data
                     except Exception:  # opaque gate: nothing to synthesise from
                         continue
-                replacement = self._synthesize(np.asarray(matrix, dtype=complex))
+                matrix = np.asarray(matrix, dtype=complex)
+                if not np.isfinite(matrix).all():
+                    _refuse_non_finite(node)
+                replacement = self._synthesize(matrix)
                 if cacheable:
                     cache[key] = replacement
             if replacement is not _UNCHANGED:
@@ -236,6 +263,9 @@ class NormalizeRZZ(TransformationPass):
         fold: also fold angles into :math:`[-\pi/2, \pi/2]`; otherwise only wrap them into
             :math:`(-\pi, \pi]`.
         atol: angles smaller than this (in absolute value) are treated as zero.
+
+    Raises:
+        TranspilerError: a gate has a NaN or infinite angle or matrix (:meth:`run`).
     """
 
     def __init__(self, fold: bool = True, atol: float = ANGLE_ATOL) -> None:
@@ -302,6 +332,9 @@ class SquashToRRz(TransformationPass):
 
     Args:
         atol: rotations smaller than this are left out.
+
+    Raises:
+        TranspilerError: a gate has a NaN or infinite angle or matrix (:meth:`run`).
     """
 
     def __init__(self, atol: float = ANGLE_ATOL) -> None:

@@ -119,3 +119,17 @@ def test_invalid_value_set_on_options_is_reported_by_run(backend) -> None:
     backend.options.shots = "many"
     with pytest.raises(OptionsError, match="shots"):
         backend.run(transpile(one_qubit(backend, 0.1), backend))
+
+
+@pytest.mark.parametrize("run_input", [None, 3, "circuit", {"a": 1}])
+def test_run_input_that_is_no_circuit_nor_list_is_named(backend, run_input) -> None:
+    """Before: ``run(None)`` raised "'NoneType' object is not iterable", a dict or a string was
+    iterated ("Item 0 is a str")."""
+    with pytest.raises(TypeError, match=r"run\(\) takes a QuantumCircuit or a list"):
+        backend.run(run_input, shots=5)
+
+
+def test_tuples_and_generators_of_circuits_still_run(backend) -> None:
+    qc = transpile(one_qubit(backend, 0.1), backend)
+    assert len(backend.run((qc, qc), shots=2).result().results) == 2
+    assert len(backend.run(c for c in [qc, qc, qc]).result().results) == 3

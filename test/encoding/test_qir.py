@@ -72,7 +72,9 @@ def test_the_emulator_executes_what_it_received() -> None:
     assert program.hqc_cost(100) > 5
 
 
-def test_phi_nodes_are_refused_by_name() -> None:
+def test_phi_nodes_take_the_value_of_the_edge_taken() -> None:
+    """pytket-qir writes phi nodes (a store inside ``if_test``); the emulator runs them (it
+    refused them before, which failed such Helios jobs at upload)."""
     ll = """
 define void @main() #0 {
 entry:
@@ -93,7 +95,33 @@ declare i1 @__quantum__qis__read_result__body(ptr)
 declare void @__quantum__rt__int_record_output(i64, ptr)
 attributes #0 = { "entry_point" }
 """
-    with pytest.raises(QirError, match="phi"):
+    program = translate(ll.encode())
+    memory = ["0", "1"]  # the one measurement's outcome in two shots
+    values = [
+        line.split("\t")[2]
+        for line in output_text(program, memory, 2).splitlines()
+        if line.startswith("OUTPUT")
+    ]
+    assert values == ["0", "1"]
+
+
+def test_loops_are_refused_by_name() -> None:
+    ll = """
+define void @main() #0 {
+entry:
+  br label %again
+again:
+  call void @__quantum__qis__mz__body(ptr null, ptr null)
+  %0 = call i1 @__quantum__qis__read_result__body(ptr null)
+  br i1 %0, label %again, label %done
+done:
+  ret void
+}
+declare void @__quantum__qis__mz__body(ptr, ptr)
+declare i1 @__quantum__qis__read_result__body(ptr)
+attributes #0 = { "entry_point" }
+"""
+    with pytest.raises(QirError, match="loop"):
         translate(ll.encode())
 
 

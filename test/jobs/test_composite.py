@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,26 @@ def test_restore_in_another_process_has_identical_indexing(
     assert job_id == job.job_id()
     assert sub_ids == str([s.job.job_id() for s in job.slots])
     assert counts == str([result.get_counts(i) for i in range(120)])
+
+
+def test_result_collects_with_at_most_max_concurrent_requests_threads(
+    backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: one thread (and one poller) per sub-job, whatever max_concurrent_requests says:
+    a batch split with ``max_circuits_per_job=1`` started a thread per circuit."""
+    import qiskit_nexus_provider.jobs.composite as composite_module
+
+    started: list[str] = []
+
+    class CountingThread(threading.Thread):
+        def start(self) -> None:
+            if "-collect-" in self.name:
+                started.append(self.name)
+            super().start()
+
+    monkeypatch.setattr(composite_module.threading, "Thread", CountingThread)
+    job = backend.run(
+        index_circuits(backend, 12), shots=2, max_circuits_per_job=1, max_concurrent_requests=3
+    )
+    assert_index_counts(job.result(timeout=120), 12, 2)
+    assert len(started) == 3
