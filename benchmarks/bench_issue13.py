@@ -19,10 +19,6 @@ Run: ``python benchmarks/bench_issue13.py [--part wire|encode|dask|all] [--quick
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -71,28 +67,6 @@ def _workload(backend: Any, n: int) -> list[Any]:
     return transpile(circuits, backend, seed_transpiler=1)
 
 
-def _qnexus(emu: EmulatorProcess, circuits_file: Path, shots: int) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "NEXUS_PROTOCOL": "http",
-        "NEXUS_DOMAIN": "127.0.0.1",
-        "NEXUS_PORT": str(emu.port),
-        "NEXUS_STORE_TOKENS": "false",
-        "HOME": str(circuits_file.parent),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", QNEXUS_SIDE, str(circuits_file), str(shots), emu.token],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if out.returncode:
-        raise RuntimeError(f"qnexus side failed:\n{out.stderr[-3000:]}")
-    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return result
-
-
 def _provider(
     emu: EmulatorProcess, circuits: list[Any], shots: int, store: Path, **options: Any
 ) -> dict[str, float]:
@@ -133,7 +107,7 @@ def wire(n: int, latency: float, shots: int = 100, repeat: int = 3) -> dict[str,
         with open(circuits_file, "wb") as handle:
             qpy.dump(circuits, handle)
         e0 = emu.cpu_seconds()
-        theirs = _qnexus(emu, circuits_file, shots)
+        theirs = emu.run_qnexus_side(QNEXUS_SIDE, circuits_file, shots)
         e1 = emu.cpu_seconds()
         q_emu = e1 - e0
         runs = []

@@ -11,10 +11,7 @@ circuit.  Goal (issue 3): the provider at least 5x faster.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -52,25 +49,6 @@ print(json.dumps({"total": end - start, "upload": uploaded - start, "n": len(cou
 """
 
 
-def run_qnexus(emu: EmulatorProcess, circuits_file: Path, shots: int) -> dict[str, float]:
-    env = {
-        **os.environ,
-        "NEXUS_PROTOCOL": "http",
-        "NEXUS_DOMAIN": "127.0.0.1",
-        "NEXUS_PORT": str(emu.port),
-        "NEXUS_STORE_TOKENS": "false",
-        "HOME": str(circuits_file.parent),
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", QNEXUS_SIDE, str(circuits_file), str(shots), emu.token],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def run_provider(emu: EmulatorProcess, circuits: list, shots: int, composite: bool) -> float:
     from qiskit_nexus_provider import NexusProvider
 
@@ -103,7 +81,7 @@ def measure(n: int = 1000, shots: int = 100) -> dict[str, float]:
         circuits_file = Path(tmp) / "circuits.qpy"
         with open(circuits_file, "wb") as handle:
             qpy.dump(workload, handle)
-        qnexus = run_qnexus(emu, circuits_file, shots)
+        qnexus = emu.run_qnexus_side(QNEXUS_SIDE, circuits_file, shots)
         ours = run_provider(emu, workload, shots, composite=False)
         ours_composite = run_provider(emu, workload, shots, composite=True)
     return {

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 
 class EmulatorProcess:
@@ -59,6 +62,37 @@ class EmulatorProcess:
     @property
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1])
+
+    def run_qnexus_side(self, script: str, circuits_file: Path, shots: int) -> dict[str, Any]:
+        """Run a qnexus client ``script`` (``python -c``) against this emulator, in its own
+        process; it gets ``circuits_file``, ``shots`` and the token as arguments and prints a
+        JSON object as its last line, which is returned.
+
+        qnexus reads the server from ``NEXUS_*`` variables; ``HOME`` is the circuits' folder so
+        that it stores no token where the user keeps theirs.
+
+        Raises:
+            RuntimeError: the script failed (the end of its stderr is in the message).
+        """
+        env = {
+            **os.environ,
+            "NEXUS_PROTOCOL": "http",
+            "NEXUS_DOMAIN": "127.0.0.1",
+            "NEXUS_PORT": str(self.port),
+            "NEXUS_STORE_TOKENS": "false",
+            "HOME": str(circuits_file.parent),
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", script, str(circuits_file), str(shots), self.token],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        if out.returncode:
+            raise RuntimeError(f"qnexus side failed:\n{out.stderr[-3000:]}")
+        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        return result
 
     def __exit__(
         self,

@@ -10,6 +10,17 @@ from pytket import Circuit
 
 from qiskit_nexus_provider.emulator import NexusEmulator
 
+LISTED_DEVICES = sorted(
+    [
+        *("H1-1", "H1-1E", "H1-1LE", "H1-1SC"),
+        *("H2-1", "H2-1E", "H2-1LE", "H2-1SC"),
+        *("H2-2", "H2-2E", "H2-2LE", "H2-2SC"),
+        *("Helios-1", "Helios-1E-lite", "Helios-1SC"),
+        *("aer_simulator", "aer_simulator_statevector", "aer_simulator_unitary", "qulacs"),
+    ]
+)
+"""The devices the emulator lists (issue 9's catalogue; quantinuum-schemas names them)."""
+
 
 def refresh(emulator: NexusEmulator) -> str:
     """Get an access token from the emulator's refresh endpoint."""

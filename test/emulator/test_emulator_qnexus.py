@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator_support import LISTED_DEVICES
 
 from qiskit_nexus_provider.emulator import NexusEmulator
 
@@ -64,29 +65,7 @@ def test_qnexus_end_to_end(emulator: NexusEmulator, tmp_path: Path) -> None:
     assert out["url"] == emulator.url
     assert out["same_project"] is True
     assert out["circuit_roundtrip"] is True and out["circuits_in_project"] == 1
-    assert out["devices"] == sorted(
-        [
-            "H1-1",
-            "H1-1E",
-            "H1-1LE",
-            "H1-1SC",
-            "H2-1",
-            "H2-1E",
-            "H2-1LE",
-            "H2-1SC",
-            "H2-2",
-            "H2-2E",
-            "H2-2LE",
-            "H2-2SC",
-            "Helios-1",
-            "Helios-1E-lite",
-            "Helios-1SC",
-            "aer_simulator",
-            "aer_simulator_statevector",
-            "aer_simulator_unitary",
-            "qulacs",
-        ]
-    )
+    assert out["devices"] == LISTED_DEVICES
     assert out["supports_shots"] is True and out["h2_state"] == "online"
     assert out["me"]
     assert out["aer_status"] == "COMPLETED"
