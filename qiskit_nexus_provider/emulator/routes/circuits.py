@@ -22,7 +22,7 @@ from qiskit_nexus_provider.emulator.routes.deps import (
 from qiskit_nexus_provider.emulator.schemas import CircuitCreateBody, CircuitPatchBody
 from qiskit_nexus_provider.emulator.serialize import circuit_resource, included_projects
 
-__all__ = ["router"]
+__all__ = ["program_annotations", "router"]
 
 router = APIRouter(
     prefix="/api/circuits/v1beta2",
@@ -44,17 +44,23 @@ def _properties(value: Any) -> dict[str, Any]:
     return value
 
 
-@router.post("", status_code=201)
-async def create_circuit(context: Context, user: User, body: CircuitCreateBody) -> dict[str, Any]:
-    """Upload a circuit: ``attributes`` is ``pytket.Circuit.to_dict()`` plus annotations."""
-    attrs = body.data.attributes
+def program_annotations(attrs: dict[str, Any]) -> tuple[str, str | None, dict[str, Any]]:
+    """The ``name``, ``description`` and ``properties`` of an uploaded program (a circuit or a
+    QIR program), checked as Nexus checks them (400 naming the attribute)."""
     name = attrs.get("name")
     if not isinstance(name, str) or not name:
         raise ApiError(400, "attributes.name is required (a non-empty string)")
     description = attrs.get("description")
     if description is not None and not isinstance(description, str):
         raise ApiError(400, "attributes.description must be a string")
-    properties = _properties(attrs.get("properties"))
+    return name, description, _properties(attrs.get("properties"))
+
+
+@router.post("", status_code=201)
+async def create_circuit(context: Context, user: User, body: CircuitCreateBody) -> dict[str, Any]:
+    """Upload a circuit: ``attributes`` is ``pytket.Circuit.to_dict()`` plus annotations."""
+    attrs = body.data.attributes
+    name, description, properties = program_annotations(attrs)
     content = {k: v for k, v in attrs.items() if k not in _ANNOTATION_KEYS}
     try:
         n_qubits = validate_circuit_json(content)

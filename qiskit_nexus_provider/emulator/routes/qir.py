@@ -23,7 +23,7 @@ from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.properties import check_filter_properties, check_properties
 from qiskit_nexus_provider.emulator.qir_program import QirError, check_qir
 from qiskit_nexus_provider.emulator.query import ListQuery
-from qiskit_nexus_provider.emulator.routes.circuits import _properties
+from qiskit_nexus_provider.emulator.routes.circuits import program_annotations
 from qiskit_nexus_provider.emulator.routes.deps import (
     ERROR_RESPONSES,
     Context,
@@ -81,13 +81,7 @@ def qir_resource(row: CircuitRow, with_contents: bool = True) -> dict[str, Any]:
 async def create_qir(context: Context, user: User, body: QirCreateBody) -> dict[str, Any]:
     """Upload a QIR program: ``attributes.contents`` is base64 LLVM bitcode (or text)."""
     attrs = body.data.attributes
-    name = attrs.get("name")
-    if not isinstance(name, str) or not name:
-        raise ApiError(400, "attributes.name is required (a non-empty string)")
-    description = attrs.get("description")
-    if description is not None and not isinstance(description, str):
-        raise ApiError(400, "attributes.description must be a string")
-    properties = _properties(attrs.get("properties"))
+    name, description, properties = program_annotations(attrs)
     contents = attrs.get("contents")
     if not isinstance(contents, str) or not contents:
         raise ApiError(400, "attributes.contents is required (base64-encoded QIR bitcode)")
