@@ -207,18 +207,27 @@ class RemoteNexusBackend(NexusBackend):
     def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
         """Encode every circuit now, so that one pytket cannot express fails :meth:`run` before
         anything is uploaded (sub-jobs of a composite otherwise encode when they submit, after
-        earlier sub-jobs were uploaded and started).  The encodings wait for the upload.
+        earlier sub-jobs were uploaded and started).  The encodings of the first
+        :attr:`service_max_circuits` circuits wait for the upload; later ones are encoded
+        again by their sub-job, so that memory stays bounded by one sub-job.
 
         Raises:
             CircuitValidationError: a circuit cannot be written as a pytket circuit; the
                 message names it by index and name.
         """
+        # Kept for the upload: the first sub-job's worth only (at most the service's circuits per
+        # job).  The rest are checked and dropped, then encoded again when their sub-job
+        # submits: keeping all of a 10 000-circuit batch would hold about 600 MB of JSON
+        # (62 MB per 1000 transpiled 5-qubit circuits), more than a composite job's whole peak.
+        keep = self.service_max_circuits or len(circuits)
         encoded: dict[int, tuple[QuantumCircuit, dict[str, Any]]] = {}
         for index, circuit in enumerate(circuits):
             if id(circuit) in encoded:
                 continue
             try:
-                encoded[id(circuit)] = (circuit, to_pytket_dict(circuit))
+                body = to_pytket_dict(circuit)
+                if index < keep:
+                    encoded[id(circuit)] = (circuit, body)
             except Exception as exc:  # ours, or qiskit_to_tk's for what it cannot convert
                 reason = str(exc) if isinstance(exc, CircuitValidationError) else repr(exc)
                 raise CircuitValidationError(

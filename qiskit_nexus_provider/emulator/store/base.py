@@ -171,6 +171,19 @@ class StoreBase:
             self._conn.close()
 
     @staticmethod
+    def _in_projects(project_ids: Sequence[str], owner: str | None) -> tuple[str, list[Any]]:
+        """SQL conditions (``" AND ..."``) and parameters keeping the rows of a listing whose
+        ``project_id`` is among ``project_ids`` (when given) and owned by ``owner`` (when set)."""
+        sql, params = "", list[Any]()
+        if project_ids:
+            sql += f" AND project_id IN ({','.join('?' * len(project_ids))})"
+            params.extend(project_ids)
+        if owner is not None:
+            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
+            params.append(owner)
+        return sql, params
+
+    @staticmethod
     def _project(row: sqlite3.Row) -> ProjectRow:
         return ProjectRow(
             id=row["id"],

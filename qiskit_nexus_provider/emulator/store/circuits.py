@@ -154,12 +154,9 @@ class CircuitsMixin(StoreBase):
             " modified FROM circuits WHERE 1=1"
         )
         params: list[Any] = []
-        if query.project_ids:
-            sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
-            params.extend(query.project_ids)
-        if query.owner is not None:
-            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
-            params.append(query.owner)
+        scope, scope_params = self._in_projects(query.project_ids, query.owner)
+        sql += scope
+        params.extend(scope_params)
         rows = [self._circuit(r, with_content=False) for r in self._query(sql, params)]
         page, total = apply_query(rows, query, listable)
         full = self.get_circuits([c.id for c in page], with_content=True)

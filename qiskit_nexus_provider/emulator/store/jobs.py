@@ -113,12 +113,9 @@ class JobsMixin(StoreBase):
     def list_jobs(self, query: ListQuery) -> tuple[list[JobRow], int]:
         """List jobs matching ``query``; returns the page and the total count."""
         sql, params = "SELECT * FROM jobs WHERE 1=1", []
-        if query.project_ids:
-            sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
-            params.extend(query.project_ids)
-        if query.owner is not None:
-            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
-            params.append(query.owner)
+        scope, scope_params = self._in_projects(query.project_ids, query.owner)
+        sql += scope
+        params.extend(scope_params)
         if query.statuses:
             sql += f" AND status_name IN ({','.join('?' * len(query.statuses))})"
             params.extend(query.statuses)

@@ -73,23 +73,21 @@ class QirMixin(ProjectsMixin):
 
     def get_qirs(self, program_ids: list[str]) -> dict[str, CircuitRow]:
         """Return the existing QIR programs among ``program_ids``, by id."""
-        found = {}
-        for program_id in set(program_ids):
-            row = self.get_qir(program_id)
-            if row is not None:
-                found[program_id] = row
-        return found
+        ids = sorted(set(program_ids))
+        if not ids:
+            return {}
+        rows = self._query(
+            f"SELECT * FROM qir_programs WHERE id IN ({','.join('?' * len(ids))})", ids
+        )
+        return {row["id"]: self._qir(row) for row in rows}
 
     def list_qirs(self, query: ListQuery) -> tuple[list[CircuitRow], int]:
         """List QIR programs matching ``query``; returns the page and the total."""
         sql = "SELECT * FROM qir_programs WHERE 1=1"
         params: list[Any] = []
-        if query.project_ids:
-            sql += f" AND project_id IN ({','.join('?' * len(query.project_ids))})"
-            params.extend(query.project_ids)
-        if query.owner is not None:
-            sql += " AND project_id IN (SELECT id FROM projects WHERE owner = ?)"
-            params.append(query.owner)
+        scope, scope_params = self._in_projects(query.project_ids, query.owner)
+        sql += scope
+        params.extend(scope_params)
         rows = [self._qir(r) for r in self._query(sql, params)]
         return apply_query(rows, query, listable)
 
