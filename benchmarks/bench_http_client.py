@@ -5,13 +5,14 @@ requests per circuit (upload, result), as the Nexus API has no batch endpoint fo
 measures the client-side CPU (``time.process_time``, so the server's CPU is not counted: it runs
 in its own process) of one JSON POST of about a circuit's size to a loopback server, through:
 
-- the provider's own :class:`~qiskit_nexus_provider.api.transport.Transport` (``requests``, with
-  its retry, token and logging layers),
+- the provider's own :class:`~qiskit_nexus_provider.api.transport.Transport` (its default
+  ``urllib3`` sender, with the retry, token and logging layers),
 - a bare ``requests.Session`` (``trust_env`` off, as the transport sets it),
 - ``urllib3``'s connection pool, which ``requests`` is built on.
 
-Run: ``python benchmarks/bench_http_client.py [--requests 2000]``.  The ratio is what moving the
-transport from ``requests`` to ``urllib3`` could save at most; the provider does not do it yet.
+Run: ``python benchmarks/bench_http_client.py [--requests 2000]``.  The transport sent through
+``requests`` until issue 13 (2.03 ms then, against 1.92 ms for bare ``requests`` and 1.08 ms for
+``urllib3`` in one run); the ratio is what its layers cost on top of ``urllib3``.
 """
 
 from __future__ import annotations
@@ -115,9 +116,11 @@ def main() -> None:
             ("workload", "alternative", "provider", "ratio"),
             (
                 "one JSON POST on loopback, client CPU",
-                f"urllib3 pool: {m['urllib3']:.2f} ms",
-                f"transport: {m['transport']:.2f} ms (bare requests: {m['requests']:.2f} ms)",
-                f"{m['transport'] / m['urllib3']:.2f}x the CPU",
+                f"bare requests: {m['requests']:.2f} ms (urllib3 pool alone: "
+                f"{m['urllib3']:.2f} ms)",
+                f"transport: {m['transport']:.2f} ms",
+                f"{m['requests'] / m['transport']:.2f}x less CPU than requests "
+                f"({m['transport'] / m['urllib3']:.2f}x urllib3's)",
             ),
         ],
     )

@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
-import requests
-
 from .credentials import Credentials, mask_token
 from .errors import AuthenticationError
+from .http import Reply
 
 __all__ = [
     "ACCESS_COOKIE",
@@ -59,18 +58,7 @@ Refresher = Callable[[str], RefreshedTokens]
 """A function performing the refresh request, given the refresh token."""
 
 
-def _set_cookie_headers(response: requests.Response) -> list[str]:
-    raw_headers = getattr(response.raw, "headers", None)
-    getlist = getattr(raw_headers, "getlist", None)
-    if callable(getlist):
-        values = [str(value) for value in getlist("Set-Cookie")]
-        if values:
-            return values
-    single = response.headers.get("Set-Cookie")
-    return [single] if single else []
-
-
-def cookie_from_response(response: requests.Response, name: str) -> str | None:
+def cookie_from_response(response: Reply, name: str) -> str | None:
     """The value a response sets for cookie ``name`` via ``Set-Cookie``, if any.
 
     The headers are parsed directly rather than through a cookie jar, so that the cookie is found
@@ -83,7 +71,7 @@ def cookie_from_response(response: requests.Response, name: str) -> str | None:
     Returns:
         The cookie value, or ``None`` if the response does not set it.
     """
-    for header in _set_cookie_headers(response):
+    for header in response.set_cookies():
         parsed: SimpleCookie = SimpleCookie()
         try:
             parsed.load(header)
@@ -92,8 +80,7 @@ def cookie_from_response(response: requests.Response, name: str) -> str | None:
         morsel = parsed.get(name)
         if morsel is not None and morsel.value:
             return morsel.value
-    value = response.cookies.get(name)
-    return value if value else None
+    return None
 
 
 class TokenManager:

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +24,8 @@ from .backend_configs import parse_backend_config, serialise_backend_config
 from .config import RetryPolicy, Timeouts
 from .credentials import resolve_base_url, resolve_credentials
 from .errors import AmbiguousResourceError, NexusAPIError
+from .gate import gated
+from .http import Reply
 from .models import (
     BackendInfo,
     CountResponse,
@@ -67,31 +70,30 @@ def _quote(resource_id: str) -> str:
     return quote(resource_id, safe="")
 
 
-def _invalid(response: requests.Response, what: str) -> NexusAPIError:
-    request = response.request
+def _invalid(response: Reply, what: str) -> NexusAPIError:
     return NexusAPIError(
         f"Unexpected response body: {what}",
         status_code=response.status_code,
-        method=request.method if request is not None else None,
-        url=request.url if request is not None else response.url,
+        method=response.method,
+        url=response.url,
     )
 
 
-def _json(response: requests.Response) -> Any:
+def _json(response: Reply) -> Any:
     try:
         return response.json()
     except ValueError:
         raise _invalid(response, "not JSON") from None
 
 
-def _data(response: requests.Response) -> Any:
+def _data(response: Reply) -> Any:
     body = _json(response)
     if not isinstance(body, dict) or "data" not in body:
         raise _invalid(response, "no 'data' member")
     return body["data"]
 
 
-def _resource(response: requests.Response) -> Resource:
+def _resource(response: Reply) -> Resource:
     data = _data(response)
     try:
         return Resource.model_validate(data)
@@ -99,7 +101,7 @@ def _resource(response: requests.Response) -> Resource:
         raise _invalid(response, f"malformed resource: {exc}") from None
 
 
-def _resources(response: requests.Response) -> list[Resource]:
+def _resources(response: Reply) -> list[Resource]:
     data = _data(response)
     if not isinstance(data, list):
         raise _invalid(response, "'data' is not a list")
@@ -109,7 +111,7 @@ def _resources(response: requests.Response) -> list[Resource]:
         raise _invalid(response, f"malformed resource: {exc}") from None
 
 
-def _attributes(response: requests.Response) -> dict[str, Any]:
+def _attributes(response: Reply) -> dict[str, Any]:
     data = _data(response)
     attributes = data.get("attributes") if isinstance(data, dict) else None
     if not isinstance(attributes, dict):
@@ -117,7 +119,7 @@ def _attributes(response: requests.Response) -> dict[str, Any]:
     return attributes
 
 
-def _count(response: requests.Response) -> int:
+def _count(response: Reply) -> int:
     try:
         return CountResponse.model_validate(_json(response)).count
     except pydantic.ValidationError:
@@ -419,6 +421,7 @@ class NexusClient:
         *,
         max_workers: int = 8,
         progress: Callable[[int], None] | None = None,
+        gate: AbstractContextManager[Any] | None = None,
     ) -> list[str]:
         """Upload several circuits concurrently.
 
@@ -428,6 +431,8 @@ class NexusClient:
             max_workers: Number of concurrent uploads.
             progress: Called in the calling thread with the number of uploads done so far,
                 after each upload completes.
+            gate: Entered around each upload: a semaphore shared with other uploads and
+                downloads bounds the requests they have in flight together.
 
         Returns:
             The circuit ids, in the order of ``circuits``.
@@ -443,9 +448,9 @@ class NexusClient:
         with ThreadPoolExecutor(
             max_workers=min(max_workers, len(pairs)), thread_name_prefix="nexus-upload"
         ) as pool:
+            upload = gated(self.upload_circuit, gate)
             futures: list[Future[str]] = [
-                pool.submit(self.upload_circuit, project_id, circuit, name)
-                for name, circuit in pairs
+                pool.submit(upload, project_id, circuit, name) for name, circuit in pairs
             ]
             # as_completed registers one waiter for the whole batch: calling wait() on the
             # pending set after every completion made n uploads cost O(n**2) (minutes for 10k).
@@ -689,7 +694,7 @@ class NexusClient:
             The job status.
         """
 
-        def parse(response: requests.Response) -> JobStatus:
+        def parse(response: Reply) -> JobStatus:
             try:
                 return JobStatus.model_validate(_json(response))
             except pydantic.ValidationError as exc:
@@ -847,7 +852,7 @@ class NexusClient:
             One entry per group of devices, each with its ``backend_info_list``.
         """
 
-        def parse(response: requests.Response) -> list[DevicesEntry]:
+        def parse(response: Reply) -> list[DevicesEntry]:
             body = _json(response)
             if not isinstance(body, list):
                 raise _invalid(response, "expected a JSON array")

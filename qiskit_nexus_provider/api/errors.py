@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
+from .http import Reply
 
 __all__ = [
     "AmbiguousResourceError",
@@ -135,12 +135,12 @@ def message_from_body(text: str) -> tuple[str, dict[str, Any]]:
     return (raw[:_MAX_MESSAGE_CHARS] if raw else "(empty response body)"), {}
 
 
-def error_from_response(response: requests.Response, method: str | None = None) -> NexusAPIError:
+def error_from_response(response: Reply, method: str | None = None) -> NexusAPIError:
     """Build the exception that describes an unsuccessful response.
 
     Args:
         response: The response with an unexpected status code.
-        method: The request method; taken from ``response.request`` when omitted.
+        method: The request method; the response's own when omitted.
 
     Returns:
         An instance of the :class:`NexusAPIError` subclass matching the status code.
@@ -151,8 +151,10 @@ def error_from_response(response: requests.Response, method: str | None = None) 
     else:
         cls = _STATUS_CLASSES.get(status, NexusAPIError)
     message, details = message_from_body(response.text)
-    request = response.request
-    if method is None and request is not None:
-        method = request.method
-    url = request.url if request is not None and request.url else response.url
-    return cls(message, status_code=status, method=method, url=url, details=details)
+    return cls(
+        message,
+        status_code=status,
+        method=method or response.method,
+        url=response.url,
+        details=details,
+    )

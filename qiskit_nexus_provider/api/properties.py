@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pydantic
-import requests
 
 from .errors import NexusAPIError
+from .http import Reply
 from .models import PropertyDefinition, PropertySpec, PropertyType, value_property_type
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def property_type_of(value: Any) -> PropertyType:
     )
 
 
-def _parse_definitions(response: requests.Response) -> list[PropertyDefinition]:
+def _parse_definitions(response: Reply) -> list[PropertyDefinition]:
     try:
         body = response.json()
         data = body["data"]

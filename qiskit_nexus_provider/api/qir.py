@@ -21,12 +21,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import Any
-
-import requests
 
 from .client import NexusClient, _attributes, _json, _project_relationship, _quote, _resource
 from .errors import NexusAPIError, ResourceNotFoundError
+from .gate import gated
+from .http import Reply
 from .models import Resource
 from .query import SCOPE_USER
 
@@ -108,15 +109,20 @@ def upload_qirs(
     programs: Sequence[tuple[str, bytes, Mapping[str, Any]]],
     *,
     max_workers: int = 8,
+    gate: AbstractContextManager[Any] | None = None,
 ) -> list[str]:
-    """Upload ``(name, bitcode, properties)`` programs concurrently; ids in the same order."""
+    """Upload ``(name, bitcode, properties)`` programs concurrently; ids in the same order.
+
+    ``gate`` is entered around each upload (see :meth:`.NexusClient.upload_circuits`).
+    """
     if not programs:
         return []
+    upload = gated(upload_qir, gate)
     with ThreadPoolExecutor(
         max_workers=min(max_workers, len(programs)), thread_name_prefix="nexus-qir"
     ) as pool:
         futures = [
-            pool.submit(upload_qir, client, project_id, bitcode, name, props)
+            pool.submit(upload, client, project_id, bitcode, name, props)
             for name, bitcode, props in programs
         ]
         return [f.result() for f in futures]
@@ -146,7 +152,7 @@ def cost_confidence(client: NexusClient, job_id: str) -> list[tuple[float, float
     ]
 
 
-def _results_text(response: requests.Response) -> tuple[str, str]:
+def _results_text(response: Reply) -> tuple[str, str]:
     body = _json(response)
     try:
         data = body["data"]

@@ -19,16 +19,13 @@ never cookies or tokens.
 
 from __future__ import annotations
 
-import http.cookiejar
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
 
 from .auth import (
     ACCESS_COOKIE,
@@ -42,9 +39,20 @@ from .auth import (
 from .config import RetryPolicy, Timeouts
 from .credentials import Credentials, check_secure_url, is_loopback_host
 from .errors import AuthenticationError, NexusConnectionError, error_from_response
+from .http import (
+    Params,
+    PoolSender,
+    Reply,
+    Sender,
+    SendFailure,
+    SessionSender,
+    encode_json,
+    environment_proxy,
+    user_agent,
+)
 from .warn import warn_user
 
-__all__ = ["DEFAULT_POOL_SIZE", "REFRESH_PATH", "Transport", "build_session", "user_agent"]
+__all__ = ["DEFAULT_POOL_SIZE", "REFRESH_PATH", "Transport", "user_agent"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,85 +63,7 @@ DEFAULT_POOL_SIZE = 32  # = the default max_concurrent_requests run option
 
 REFRESH_PATH = "/auth/tokens/refresh"
 
-Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
-
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_NO_PROXY: dict[str, str | None] = {"http": None, "https": None, "all": None}
-"""Per-request ``proxies`` overriding ``HTTP(S)_PROXY``/``ALL_PROXY`` (requests drops ``None``)."""
-
-_TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-)
-
-
-class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
-    """Keeps tokens out of the session's cookie jar: the transport sets ``Cookie`` itself."""
-
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
-def user_agent() -> str:
-    """The ``User-Agent`` header sent by the client."""
-    try:
-        from importlib.metadata import version
-
-        return f"qiskit-nexus-provider/{version('qiskit-nexus-provider')}"
-    except Exception:
-        return "qiskit-nexus-provider"
-
-
-def build_session(pool_size: int = DEFAULT_POOL_SIZE) -> requests.Session:
-    """Create the pooled session used when the caller does not supply one.
-
-    Args:
-        pool_size: Connections kept open per host.
-
-    Returns:
-        A session whose adapters pool ``pool_size`` connections, do no retries of their own (the
-        :class:`~.RetryPolicy` does) and whose cookie jar stores nothing.
-    """
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=pool_size, pool_maxsize=pool_size, max_retries=0)
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    session.cookies.set_policy(_RejectAllCookies())
-    session.headers.update({"User-Agent": user_agent(), "Accept": "application/json"})
-    return session
-
-
-def _scrub(exc: BaseException) -> None:
-    """Drop the request (its ``Cookie`` header holds a token) and response from ``exc``'s chain.
-
-    The provider's exceptions chain the ``requests`` exception that caused them; without this,
-    ``err.__cause__.request.headers["Cookie"]`` would hand the token to whoever logs the chain.
-    """
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, requests.RequestException):
-            current.request = None
-            current.response = None
-        current = current.__cause__ or current.__context__
-
-
-def _may_have_reached_server(exc: requests.RequestException) -> bool:
-    """Whether the server may have received (and acted on) the request that raised ``exc``."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return False
-    if isinstance(exc, requests.ConnectionError) and exc.args:
-        reason = exc.args[0]
-        if isinstance(reason, urllib3.exceptions.MaxRetryError):
-            reason = reason.reason
-        if isinstance(
-            reason,
-            (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError),
-        ):
-            return False
-    return True
 
 
 class Transport:
@@ -144,10 +74,21 @@ class Transport:
         credentials: The tokens to authenticate with.
         timeouts: Connect, read and upload timeouts.
         retry: The retry policy applied to every request.
-        session: A session to use instead of a new pooled one; it is not closed by :meth:`close`.
+        session: A ``requests.Session`` to send through instead of the transport's own
+            ``urllib3`` pools; it is used as given (its proxies, certificates and hooks) and not
+            closed by :meth:`close`.
+        pool_size: Connections kept open per host by the transport's own pools.
 
     Raises:
-        ValueError: ``base_url`` uses plain http to a non-loopback host.
+        ValueError: ``base_url`` uses plain http to a non-loopback host, or the CA bundle named
+            by ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE`` does not exist.
+
+    A transport of its own reads its proxy (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``,
+    honouring ``NO_PROXY``) and CA bundle (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``, else
+    certifi's) from the environment once, when it is created, as ``requests`` would;
+    ``~/.netrc`` credentials are never sent (Nexus authenticates with cookies).  A loopback
+    server is reached directly, never through a proxy: plain http is only allowed there because
+    the traffic never leaves the machine.
     """
 
     def __init__(
@@ -158,51 +99,29 @@ class Transport:
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        pool_size: int = DEFAULT_POOL_SIZE,
     ) -> None:
         check_secure_url(base_url)
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts if timeouts is not None else Timeouts()
         self.retry = retry if retry is not None else RetryPolicy()
         self.tokens = TokenManager(credentials)
-        self._owns_session = session is None
-        self.session = session if session is not None else build_session()
-        # A loopback server is reached directly, never through a proxy from the environment:
-        # plain http is only allowed there because the traffic never leaves the machine.
-        host = urlsplit(self.base_url).hostname or ""
-        self._proxies: dict[str, str | None] | None = (
-            dict(_NO_PROXY) if is_loopback_host(host) else None
-        )
-        self._verify: bool | str | None = None
-        if self._owns_session:
-            self._read_environment_once()
+        self.session = session
+        loopback = is_loopback_host(urlsplit(self.base_url).hostname or "")
+        self.sender: Sender
+        if session is not None:
+            self.sender = SessionSender(session, direct=loopback)
+        else:
+            proxy = None if loopback else environment_proxy(self.base_url)
+            self.sender = PoolSender(self.base_url, pool_size, proxy)
         self._answered = False  # whether the server has ever answered this transport
-
-    def _read_environment_once(self) -> None:
-        """Read proxies and the CA bundle from the environment now, not at every request.
-
-        ``requests`` otherwise merges the environment into every request (``trust_env``): a
-        ``~/.netrc`` lookup and several ``stat`` calls each time, about a tenth of the client's
-        CPU per request on a batch of small circuits (issue 13).  The settings are the same as
-        ``requests`` would use (``HTTP(S)_PROXY``/``NO_PROXY``, ``REQUESTS_CA_BUNDLE``,
-        ``CURL_CA_BUNDLE``), read when the transport is created; ``~/.netrc`` credentials are
-        never sent (Nexus authenticates with cookies).  Only a session this transport created is
-        changed; a caller's session is used as given.
-        """
-        settings = self.session.merge_environment_settings(self.base_url, {}, None, None, None)
-        if self._proxies is None:
-            self._proxies = {k: v for k, v in settings["proxies"].items() if v}
-        # Plain http (loopback only) verifies nothing: ``True`` spares a ``stat`` per request.
-        https = urlsplit(self.base_url).scheme == "https"
-        self._verify = settings["verify"] if https else True
-        self.session.trust_env = False
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, tokens={self.tokens!r})"
 
     def close(self) -> None:
-        """Close the session if this transport created it."""
-        if self._owns_session:
-            self.session.close()
+        """Close the transport's own connections (a caller's session stays open)."""
+        self.sender.close()
 
     # ----------------------------------------------------------------------------------------
     # Public entry points
@@ -217,7 +136,7 @@ class Transport:
         expected: Collection[int] = (200,),
         upload: bool = False,
         idempotent: bool | None = None,
-    ) -> requests.Response:
+    ) -> Reply:
         """Send a request and return its response (see :meth:`call`)."""
         return self.call(
             method,
@@ -235,7 +154,7 @@ class Transport:
         method: str,
         path: str,
         *,
-        parse: Callable[[requests.Response], T],
+        parse: Callable[[Reply], T],
         params: Params | None = None,
         json: Any = None,
         expected: Collection[int] = (200,),
@@ -274,6 +193,7 @@ class Transport:
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         url = self.base_url + path
+        body = None if json is None else encode_json(json)
         policy = self.retry
         attempt = 0
         maybe_applied = False  # the last failed attempt may have taken effect on the server
@@ -286,24 +206,22 @@ class Transport:
                     return found
             try:
                 response = self._send_once(
-                    method, url, path, params, json, upload, authenticated, cookie, attempt
+                    method, url, path, params, body, upload, authenticated, cookie, attempt
                 )
-            except _TRANSIENT_ERRORS as exc:
-                if isinstance(exc, requests.exceptions.SSLError):
+            except SendFailure as exc:
+                if not exc.retryable:
                     raise self._connection_error(method, url, exc) from exc
-                maybe_applied = _may_have_reached_server(exc)
+                maybe_applied = exc.reached
                 retry_safe = idempotent or recover is not None or not maybe_applied
                 never_answered = not self._answered and not maybe_applied
                 if never_answered and attempt >= policy.first_contact_attempts:
                     retry_safe = False  # a wrong URL or closed port, not an outage
                 if retry_safe and policy.can_retry(attempt):
-                    self._wait(method, path, attempt, policy.delay(attempt), repr(exc))
+                    self._wait(method, path, attempt, policy.delay(attempt), str(exc))
                     continue
                 found = recover() if (maybe_applied and recover is not None) else None
                 if found is not None:
                     return found
-                raise self._connection_error(method, url, exc) from exc
-            except requests.RequestException as exc:
                 raise self._connection_error(method, url, exc) from exc
 
             self._answered = True
@@ -314,7 +232,6 @@ class Transport:
             retry_safe = idempotent or recover is not None or not maybe_applied
             if policy.is_retryable_status(status) and retry_safe and policy.can_retry(attempt):
                 delay = policy.delay(attempt, response.headers.get("Retry-After"))
-                response.close()
                 self._wait(method, path, attempt, delay, f"status {status}")
                 continue
             found = recover() if (maybe_applied and recover is not None) else None
@@ -331,24 +248,23 @@ class Transport:
         url: str,
         path: str,
         params: Params | None,
-        json: Any,
+        body: bytes | None,
         upload: bool,
         authenticated: bool,
         cookie: str | None,
         attempt: int,
-    ) -> requests.Response:
+    ) -> Reply:
         if not authenticated:
-            return self._send(method, url, path, params, json, upload, cookie, attempt)
+            return self._send(method, url, path, params, body, upload, cookie, attempt)
         token = self.tokens.ensure_access_token(self._refresh_tokens)
         response = self._send(
-            method, url, path, params, json, upload, access_cookie(token), attempt
+            method, url, path, params, body, upload, access_cookie(token), attempt
         )
         if response.status_code != 401:
             return response
-        response.close()
         logger.debug("%s %s: access token rejected, refreshing", method, path)
         token = self.tokens.refresh(token, self._refresh_tokens)
-        return self._send(method, url, path, params, json, upload, access_cookie(token), attempt)
+        return self._send(method, url, path, params, body, upload, access_cookie(token), attempt)
 
     def _send(
         self,
@@ -356,34 +272,32 @@ class Transport:
         url: str,
         path: str,
         params: Params | None,
-        json: Any,
+        body: bytes | None,
         upload: bool,
         cookie: str | None,
         attempt: int,
-    ) -> requests.Response:
+    ) -> Reply:
         headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
         started = time.monotonic()
         try:
-            response = self.session.request(
+            response = self.sender.send(
                 method,
                 url,
                 params=params,
-                json=json,
+                body=body,
                 headers=headers,
                 timeout=self.timeouts.for_request(upload=upload),
-                allow_redirects=False,
-                proxies=self._proxies,  # type: ignore[arg-type]  # None values are documented
-                verify=self._verify,
             )
-        except requests.RequestException as exc:
-            _scrub(exc)
+        except SendFailure as exc:
             logger.debug(
                 "%s %s failed after %.3fs (attempt %d): %s",
                 method,
                 path,
                 time.monotonic() - started,
                 attempt,
-                type(exc).__name__,
+                exc.kind,
             )
             raise
         logger.debug(
@@ -415,11 +329,9 @@ class Transport:
         self.retry.sleep(delay)
 
     @staticmethod
-    def _connection_error(
-        method: str, url: str, exc: requests.RequestException
-    ) -> NexusConnectionError:
+    def _connection_error(method: str, url: str, exc: SendFailure) -> NexusConnectionError:
         return NexusConnectionError(
-            f"No response from the Nexus API ({type(exc).__name__}): {exc}",
+            f"No response from the Nexus API ({exc.kind}): {exc.detail}",
             method=method,
             url=url,
         )
@@ -430,7 +342,7 @@ class Transport:
     def _refresh_tokens(self, refresh_token: str) -> RefreshedTokens:
         """``POST /auth/tokens/refresh`` with only the refresh-token cookie."""
 
-        def parse(response: requests.Response) -> RefreshedTokens:
+        def parse(response: Reply) -> RefreshedTokens:
             access = cookie_from_response(response, ACCESS_COOKIE)
             if access is None:
                 raise AuthenticationError(

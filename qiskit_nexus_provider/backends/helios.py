@@ -29,6 +29,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from qiskit import QuantumCircuit
@@ -37,6 +38,7 @@ from quantinuum_schemas.models.backend_config import HeliosConfig
 
 from ..api.backend_configs import BackendConfigError, backend_config_class, build_backend_config
 from ..api.errors import NexusAPIError
+from ..api.gate import gated
 from ..api.models import BackendInfo
 from ..api.qir import cost_confidence, get_qir, get_qsys_result, syntax_checker_name, upload_qirs
 from ..encoding.qir import qir_output_to_pytket, to_qir
@@ -188,7 +190,11 @@ class HeliosBackend(RemoteNexusBackend):
         bitcodes = [self._bitcode(circuit) for circuit in job.circuits]
         programs = self._programs(job.circuits, bitcodes, job.options.nexus_properties)
         return upload_qirs(
-            self.client, project_id, programs, max_workers=job.options.max_concurrent_requests
+            self.client,
+            project_id,
+            programs,
+            max_workers=job.options.max_concurrent_requests,
+            gate=job.request_gate,
         )
 
     def program_headers(self, program_ids: list[str]) -> list[dict[str, Any]]:
@@ -213,12 +219,18 @@ class HeliosBackend(RemoteNexusBackend):
             return list(pool.map(header, program_ids))
 
     def _result_payloads(
-        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]], *, max_workers: int
+        self,
+        result_ids: list[str],
+        clbits: list[list[tuple[Any, ...]]],
+        *,
+        max_workers: int,
+        gate: AbstractContextManager[Any] | None = None,
     ) -> list[dict[str, Any]]:
         """The items' QSYS results (QIR output text), as pytket ``BackendResult`` dictionaries."""
         client = self.client
+        fetch = gated(lambda rid: get_qsys_result(client, rid), gate)
         with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            texts = list(pool.map(lambda rid: get_qsys_result(client, rid), result_ids))
+            texts = list(pool.map(fetch, result_ids))
         return [
             qir_output_to_pytket(text, [(str(b[0]), int(b[1])) for b in bits])
             for text, bits in zip(texts, clbits, strict=True)

@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -34,6 +35,7 @@ from ..api.backend_configs import BackendConfigError, backend_config_class, buil
 from ..api.client import CLIENT_KEY_PROPERTY, NexusClient
 from ..api.credentials import resolve_base_url, resolve_credentials
 from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
+from ..api.gate import gated
 from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
 from ..api.models import JobStatus as JobStatusModel
 from ..api.properties import ProjectProperties, PropertyError, check_property_values
@@ -458,6 +460,7 @@ class RemoteNexusBackend(NexusBackend):
                 encoded,
                 max_workers=options.max_concurrent_requests,
                 progress=progress,
+                gate=job.request_gate,
             )
         finally:
             bar.close()
@@ -557,7 +560,10 @@ class RemoteNexusBackend(NexusBackend):
             result_ids.append(item.result_id)
         clbits_of = [[tuple(b) for b in header["clbits"]] for header in headers]
         payloads = self._result_payloads(
-            result_ids, clbits_of, max_workers=job.options.max_concurrent_requests
+            result_ids,
+            clbits_of,
+            max_workers=job.options.max_concurrent_requests,
+            gate=job.request_gate,
         )
         experiments = []
         for header, payload, clbits in zip(headers, payloads, clbits_of, strict=True):
@@ -599,7 +605,12 @@ class RemoteNexusBackend(NexusBackend):
             return list(pool.map(header, program_ids))
 
     def _result_payloads(
-        self, result_ids: list[str], clbits: list[list[tuple[Any, ...]]], *, max_workers: int
+        self,
+        result_ids: list[str],
+        clbits: list[list[tuple[Any, ...]]],
+        *,
+        max_workers: int,
+        gate: AbstractContextManager[Any] | None = None,
     ) -> list[dict[str, Any]]:
         """The pytket ``BackendResult`` dictionaries of the items' results, in order.
 
@@ -607,9 +618,10 @@ class RemoteNexusBackend(NexusBackend):
             result_ids: The items' result ids.
             clbits: Each item's clbits as the Qiskit header names them (``(register, index)``).
             max_workers: Concurrent downloads (the ``max_concurrent_requests`` option).
+            gate: Entered around each download (the composite job's shared bound).
         """
         with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            return list(pool.map(self.client.get_result, result_ids))
+            return list(pool.map(gated(self.client.get_result, gate), result_ids))
 
     def cancel_job(self, job: NexusJob) -> bool:
         try:

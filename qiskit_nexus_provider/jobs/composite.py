@@ -89,7 +89,12 @@ STATUS_PRIORITY = (
 )
 """Aggregation order of sub-job statuses: the first one any sub-job has wins."""
 
-_MAX_SUBMIT_WORKERS = 4
+_MAX_SUBMIT_WORKERS = 2
+"""Sub-jobs submitted at once.  Two, not more: their uploads share ``max_concurrent_requests``,
+so more at once only interleaves them and every sub-job's execute job starts late, near the end
+of all uploads; with two, the first sub-job's job starts (and its results download) while later
+ones upload, and the next sub-job's few serial requests (property definitions, idempotency
+lookup) overlap the current one's uploads (issue 13)."""
 
 
 def slot_seed(seed: int, index: int) -> int:
@@ -202,6 +207,9 @@ class NexusCompositeJob(JobV1):
         self._pool: ThreadPoolExecutor | None = None
         self._result: Result | None = None
         self._started = False
+        # Shared by the sub-jobs' uploads and downloads: together they keep at most
+        # max_concurrent_requests requests in flight (each had its own pools of that size).
+        self._gate = threading.BoundedSemaphore(options.max_concurrent_requests)
 
     # -- creation --------------------------------------------------------------------------
     @classmethod
@@ -336,6 +344,7 @@ class NexusCompositeJob(JobV1):
             }
             slot.job = job
             slot.submit_error = None
+            job.request_gate = self._gate
             self._save()  # the idempotency key is on disk before the lookup and the POST
             job.submit()  # submit or adopt: the key is looked up first
         except Exception as exc:
@@ -350,6 +359,18 @@ class NexusCompositeJob(JobV1):
             except Exception as exc:  # never lose the submission because the disk is full
                 logger.error("could not update composite record %s: %s", self._job_id, exc)
 
+    def _wait_for_starter(self, deadline: float | None) -> None:
+        """Wait until the write-ahead is done and every slot's submission is scheduled.
+
+        Raises:
+            qiskit.providers.JobTimeoutError: still going on at ``deadline``.
+        """
+        starter = getattr(self, "_starter", None)
+        if starter is not None:
+            starter.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if starter.is_alive():
+                raise JobTimeoutError(f"Submission of {self._job_id} still running.")
+
     def block_for_submit(self, timeout: float | None = None) -> None:
         """Wait until every sub-job has been submitted (or failed to submit).
 
@@ -357,13 +378,7 @@ class NexusCompositeJob(JobV1):
             qiskit.providers.JobTimeoutError: submissions were still going on after ``timeout``.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
-        starter = getattr(self, "_starter", None)
-        if starter is not None:
-            starter.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-            if starter.is_alive():
-                raise JobTimeoutError(
-                    f"Submission of {self._job_id} still running after {timeout} s."
-                )
+        self._wait_for_starter(deadline)
         for slot in self._slots:
             future = slot.future
             if future is None:
@@ -538,10 +553,12 @@ class NexusCompositeJob(JobV1):
             return self._result
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            self.block_for_submit(timeout)
+            self._wait_for_starter(deadline)
         except JobTimeoutError:
             if not partial:
                 raise
+        # Sub-jobs still submitting are collected as soon as each is submitted: the first
+        # sub-jobs' results download while later ones still upload (issue 13).
         unreachable = self._collect(deadline, partial)
         failures = self._failures(unreachable)
         if failures and not partial:
@@ -592,7 +609,21 @@ class NexusCompositeJob(JobV1):
         """
         outcomes: dict[int, str | BaseException] = {}
 
-        def collect(slot: Slot, job: NexusJob) -> None:
+        def collect(slot: Slot) -> None:
+            future = slot.future
+            if future is not None:  # still submitting: collect it as soon as it is submitted
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    future.result(timeout=remaining)
+                except TimeoutError:
+                    message = f"Submission of {self._job_id} still running after the timeout."
+                    timeout = JobTimeoutError(message)
+                    outcomes[slot.index] = f"not submitted: {message}" if partial else timeout
+                    return
+            job = slot.job
+            if job is None or not job.submitted or slot.submit_error is not None:
+                return
+            job.request_gate = self._gate
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 job.wait_for_final_state(timeout=remaining)
@@ -606,20 +637,23 @@ class NexusCompositeJob(JobV1):
                 logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
                 outcomes[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
 
-        work: queue.SimpleQueue[tuple[Slot, NexusJob]] = queue.SimpleQueue()
+        work: queue.SimpleQueue[Slot] = queue.SimpleQueue()
         for slot in self._slots:
+            submitting = slot.future is not None and not slot.future.done()
             job = slot.job
-            if job is None or not job.submitted or slot.submit_error is not None or slot.pending:
+            if not submitting and (
+                job is None or not job.submitted or slot.submit_error is not None or slot.pending
+            ):
                 continue
-            work.put((slot, job))
+            work.put(slot)
 
         def collector() -> None:
             while True:
                 try:
-                    slot, job = work.get_nowait()
+                    slot = work.get_nowait()
                 except queue.Empty:
                     return
-                collect(slot, job)
+                collect(slot)
 
         threads = [
             threading.Thread(

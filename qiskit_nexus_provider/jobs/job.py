@@ -65,6 +65,11 @@ class NexusJob(JobV1):
         self.state: dict[str, Any] = dict(state or {})
         self.handle: Any = None
         """Runtime handle of the transport (an Aer job for offline jobs); never persisted."""
+        self.request_gate: threading.Semaphore | None = None
+        """Entered around each upload and download of a remote job: the semaphore a composite
+        job shares among its sub-jobs, so that together they keep at most
+        ``max_concurrent_requests`` requests in flight; ``None`` for a job on its own (its
+        thread pools are the bound).  Never persisted."""
         self._submitted = submitted
         self._final: StatusReport | None = None
         self._result: Result | None = None

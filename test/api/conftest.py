@@ -14,6 +14,7 @@ from nexus_api_fakes import (
     REFRESH_TOKEN,
     FakeSleep,
     LocalServer,
+    mock_session,
     refresh_response,
 )
 
@@ -51,7 +52,7 @@ def mocked() -> Iterator[responses.RequestsMock]:
 def client(mocked: responses.RequestsMock, policy: RetryPolicy) -> Iterator[NexusClient]:
     """A client of the mocked server whose refresh endpoint hands out ``ACCESS_TOKEN``."""
     mocked.add(responses.POST, f"{BASE}/auth/tokens/refresh", **refresh_response())
-    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy)
+    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session())
     yield nexus
     nexus.close()
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import requests
+
 BASE = "https://nexus.test"
 REFRESH_TOKEN = "refresh-SECRET-oat-7f3a"
 ACCESS_TOKEN = "access-SECRET-id-91c2"
@@ -23,6 +25,18 @@ _ENV_VARS = (
     "NEXUS_PORT",
     "NEXUS_TOKEN_PATH",
 )
+
+
+def mock_session() -> requests.Session:
+    """A session for a client of the mocked server.
+
+    ``responses`` intercepts ``requests`` sessions, so the mocked tests run the client over a
+    caller's session (:class:`~qiskit_nexus_provider.api.http.SessionSender`).  Everything above
+    the sender (retries, tokens, recovery, parsing, errors) is the code every client runs; the
+    default sender, ``urllib3`` pools, is tested on real sockets in ``test_api_http.py`` and by
+    every end-to-end test against the emulator.
+    """
+    return requests.Session()
 
 
 class FakeSleep:
@@ -106,7 +120,9 @@ def body_of(request: Any) -> Any:
 # ------------------------------------------------------------------------------------------------
 # A real HTTP server on 127.0.0.1, for failures ``responses`` cannot produce (lost responses).
 
-Handler = Callable[["LocalRequest"], "tuple[int, dict[str, str], Any] | None"]
+Headers = dict[str, str] | list[tuple[str, str]]
+"""Response headers: a dict, or pairs (to repeat a header such as ``Set-Cookie``)."""
+Handler = Callable[["LocalRequest"], "tuple[int, Headers, Any] | None"]
 
 
 class LocalRequest:
@@ -123,8 +139,8 @@ class LocalRequest:
 class LocalServer:
     """A threaded HTTP server whose routes are ``(method, path regex) -> handler``.
 
-    A handler returns ``(status, headers, json body)``, or ``None`` to drop the connection
-    without answering (a lost response).
+    A handler returns ``(status, headers, json body)`` (headers: a dict or pairs), or ``None``
+    to drop the connection without answering (a lost response).
     """
 
     def __init__(self) -> None:
@@ -158,7 +174,8 @@ class LocalServer:
                 status, headers, payload = answer
                 data = json.dumps(payload).encode()
                 self.send_response(status)
-                for key, value in headers.items():
+                pairs = headers.items() if isinstance(headers, dict) else headers
+                for key, value in pairs:
                     self.send_header(key, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

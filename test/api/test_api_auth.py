@@ -15,8 +15,10 @@ from nexus_api_fakes import (
     ACCESS_TOKEN,
     BASE,
     REFRESH_TOKEN,
+    LocalServer,
     cookie_of,
     job_json,
+    mock_session,
     refresh_response,
 )
 
@@ -55,7 +57,7 @@ def test_cached_access_token_from_qnexus_files_is_used_without_refresh(
     (directory / "token.json").write_text(json.dumps({"data": {"refresh_token": "file-oat"}}))
     (directory / "id.json").write_text(json.dumps({"data": {"access_token": "file-id"}}))
     mocked.get(JOB, json={"data": job_json("j1")})
-    with NexusClient(BASE, retry=policy) as nexus:
+    with NexusClient(BASE, retry=policy, session=mock_session()) as nexus:
         nexus.get_job("j1")
     assert len(mocked.calls) == 1
     assert cookie_of(mocked.calls[0].request) == "myqos_id=file-id"
@@ -77,7 +79,7 @@ def test_401_refreshes_once_and_retries_once(
 
     mocked.add_callback(responses.POST, REFRESH, callback=refresh)
     mocked.add_callback(responses.GET, JOB, callback=job)
-    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy) as nexus:
+    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session()) as nexus:
         assert nexus.get_job("j1").id == "j1"
         assert nexus.transport.tokens.refresh_count == 2
     sequence = [(c.request.method, cookie_of(c.request)) for c in mocked.calls]
@@ -104,7 +106,7 @@ def test_second_401_raises_authentication_error(
 
 def test_rejected_refresh_token(mocked: responses.RequestsMock, policy: RetryPolicy) -> None:
     mocked.post(REFRESH, status=401, json={"message": "bad token"})
-    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy)
+    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session())
     with pytest.raises(AuthenticationError, match="invalid or expired") as info:
         nexus.get_job("j1")
     assert "bad token" in str(info.value)
@@ -115,13 +117,13 @@ def test_refresh_without_cookie_is_an_authentication_error(
     mocked: responses.RequestsMock, policy: RetryPolicy
 ) -> None:
     mocked.post(REFRESH, status=200, json={})
-    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy)
+    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session())
     with pytest.raises(AuthenticationError, match="myqos_id"):
         nexus.get_job("j1")
 
 
 def test_no_token_anywhere_fails_without_a_request(mocked: responses.RequestsMock) -> None:
-    nexus = NexusClient(BASE)
+    nexus = NexusClient(BASE, session=mock_session())
     with pytest.raises(AuthenticationError, match="QISKIT_NEXUS_TOKEN"):
         nexus.get_job("j1")
     assert len(mocked.calls) == 0
@@ -150,7 +152,7 @@ def test_refresh_rotating_the_refresh_token_is_honoured(
             else (200, {}, json.dumps({"data": job_json("j1")}))
         ),
     )
-    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy) as nexus:
+    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session()) as nexus:
         nexus.get_job("j1")
     assert seen == [f"myqos_oat={REFRESH_TOKEN}", "myqos_oat=rotated"]
 
@@ -178,7 +180,7 @@ def test_concurrent_401s_cause_a_single_refresh(
 
     mocked.add_callback(responses.POST, REFRESH, callback=refresh)
     mocked.add_callback(responses.GET, JOB, callback=job)
-    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy) as nexus:
+    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session()) as nexus:
         nexus.transport.tokens.ensure_access_token(nexus.transport._refresh_tokens)
         assert len(refreshes) == 1
         with ThreadPoolExecutor(workers) as pool:
@@ -194,18 +196,28 @@ def test_concurrent_first_requests_refresh_once(
 ) -> None:
     mocked.post(REFRESH, **refresh_response())
     mocked.get(JOB, json={"data": job_json("j1")})
-    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy)
+    nexus = NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session())
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda _: nexus.get_job("j1"), range(16)))
     assert len(calls_to(mocked, REFRESH)) == 1
 
 
-def test_session_cookie_jar_never_stores_tokens(
-    client: NexusClient, mocked: responses.RequestsMock
-) -> None:
-    mocked.get(JOB, json={"data": job_json("j1")})
-    client.get_job("j1")
-    assert len(client.transport.session.cookies) == 0
+def test_own_transport_keeps_no_cookie_jar(local_server: LocalServer) -> None:
+    """The default transport has no cookie store: each request carries exactly the cookie the
+    transport set, never one the server set on an earlier response."""
+    local_server.route(
+        "GET",
+        "/api/jobs/v1beta3/j1",
+        lambda request: (200, {"Set-Cookie": "tracker=1; Path=/"}, {"data": job_json("j1")}),
+    )
+    with NexusClient(local_server.url, token=REFRESH_TOKEN) as nexus:
+        assert nexus.transport.session is None
+        nexus.get_job("j1")
+        nexus.get_job("j1")
+    jobs = [r for r in local_server.requests if r.path.startswith("/api/jobs")]
+    assert [r.headers.get("Cookie") for r in jobs] == [f"myqos_id={ACCESS_TOKEN}"] * 2
+    refresh = [r for r in local_server.requests if r.path == "/auth/tokens/refresh"]
+    assert [r.headers.get("Cookie") for r in refresh] == [f"myqos_oat={REFRESH_TOKEN}"]
 
 
 def test_tokens_never_logged_nor_in_reprs_or_errors(

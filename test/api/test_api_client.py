@@ -723,17 +723,3 @@ def test_get_devices_rejects_non_array(client: NexusClient, mocked: responses.Re
     mocked.get(f"{BASE}/api/v5/available_devices", json={"data": []})
     with pytest.raises(NexusAPIError, match="array"):
         client.get_devices()
-
-
-def test_session_ownership() -> None:
-    own = NexusClient(BASE, token=REFRESH_TOKEN)
-    closed: list[bool] = []
-    own.transport.session.close = lambda: closed.append(True)  # type: ignore[method-assign]
-    with own:
-        pass
-    assert closed == [True]
-    supplied = requests.Session()
-    supplied.close = lambda: closed.append(False)  # type: ignore[method-assign]
-    with NexusClient(BASE, token=REFRESH_TOKEN, session=supplied) as nexus:
-        assert nexus.transport.session is supplied
-    assert closed == [True]

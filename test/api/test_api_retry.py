@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 import requests
 import responses
-from nexus_api_fakes import BASE, REFRESH_TOKEN, FakeSleep, LocalServer, job_json
+from nexus_api_fakes import (
+    BASE,
+    REFRESH_TOKEN,
+    FakeSleep,
+    LocalServer,
+    job_json,
+    mock_session,
+)
 
 from qiskit_nexus_provider.api import (
     NexusClient,
@@ -53,7 +60,7 @@ def test_retry_after_is_capped(mocked: responses.RequestsMock) -> None:
     mocked.post(f"{BASE}/auth/tokens/refresh", headers={"Set-Cookie": "myqos_id=a"}, json={})
     mocked.get(JOB, status=429, headers={"Retry-After": "86400"})
     mocked.get(JOB, json={"data": job_json("j1")})
-    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy) as nexus:
+    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, session=mock_session()) as nexus:
         nexus.get_job("j1")
     assert sleeps.delays == [5.0]
 
@@ -207,20 +214,15 @@ def test_timeouts_are_passed_on_every_call(
         f"{BASE}/api/circuits/v1beta2", status=201, json={"data": {"id": "c1", "type": "circuit"}}
     )
     timeouts = Timeouts(connect=3, read=4, upload=50)
-    with NexusClient(BASE, token=REFRESH_TOKEN, retry=policy, timeouts=timeouts) as nexus:
+    with NexusClient(
+        BASE, token=REFRESH_TOKEN, retry=policy, timeouts=timeouts, session=mock_session()
+    ) as nexus:
         nexus.get_job("j1")
         nexus.upload_circuit("p", {"commands": []}, "c")
     by_path = {c.request.path_url.split("?")[0]: c.request.req_kwargs for c in mocked.calls}
     assert by_path["/auth/tokens/refresh"]["timeout"] == (3, 4)
     assert by_path["/api/jobs/v1beta3/j1"]["timeout"] == (3, 4)
     assert by_path["/api/circuits/v1beta2"]["timeout"] == (3, 50)
-
-
-def test_pooled_session() -> None:
-    with NexusClient(BASE, token=REFRESH_TOKEN) as nexus:
-        adapter = nexus.transport.session.get_adapter(BASE)
-        assert adapter._pool_maxsize >= 16  # type: ignore[attr-defined]
-        assert adapter.max_retries.total == 0  # type: ignore[attr-defined]
 
 
 def test_dropped_response_on_real_server_is_retried(

@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 from kill_points import POINTS
 from qiskit.providers import JobStatus
 from test_remote_composite import batch, check_counts, sub_jobs_on_server
@@ -21,6 +20,7 @@ from test_remote_composite import batch, check_counts, sub_jobs_on_server
 from qiskit_nexus_provider import NexusCompositeJob, NexusProvider
 from qiskit_nexus_provider.api import client as client_module
 from qiskit_nexus_provider.api.errors import NexusConnectionError
+from qiskit_nexus_provider.api.http import SendFailure
 from qiskit_nexus_provider.api.transport import Transport
 
 FAST = {"poll_interval": 0.02, "poll_max_interval": 0.2, "with_progress_bar": False}
@@ -40,8 +40,7 @@ class Outage:
             response = send(self, method, url, *args, **kwargs)
             if method == "POST" and url.endswith(client_module.JOBS):
                 outage.lookups_fail = True
-                response.close()
-                raise requests.ConnectionError("response lost")
+                raise SendFailure("ProtocolError", "response lost", reached=True, retryable=True)
             return response
 
         def failing_find(self, key):  # type: ignore[no-untyped-def]

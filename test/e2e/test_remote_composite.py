@@ -184,3 +184,44 @@ def test_kill_9_during_submission_then_restore_without_duplicates(
     assert sorted(on_server) == list(range(slots))
     duplicates = {i: [j["id"] for j in jobs] for i, jobs in on_server.items() if len(jobs) > 1}
     assert not duplicates, f"duplicate sub-jobs: {duplicates}"
+
+
+def test_sub_jobs_share_the_bound_on_requests_in_flight(
+    remote: NexusProvider, emu, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``max_concurrent_requests`` bounds the whole job: before, each of the sub-jobs that
+    upload (and download) at the same time had its own pool of that size, so four sub-jobs
+    had four times the bound in flight."""
+    import threading
+
+    from qiskit_nexus_provider.api.client import NexusClient
+
+    lock = threading.Lock()
+    in_flight = [0]
+    peak = {"upload_circuit": 0, "get_result": 0, "both": 0}
+
+    def counting(name: str):  # type: ignore[no-untyped-def]
+        original = getattr(NexusClient, name)
+
+        def call(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            with lock:
+                in_flight[0] += 1
+                peak["both"] = max(peak["both"], in_flight[0])
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                with lock:
+                    in_flight[0] -= 1
+
+        monkeypatch.setattr(NexusClient, name, call)
+
+    counting("upload_circuit")
+    counting("get_result")
+    emu.set_faults(latency=0.02)  # every request takes a while: overlaps are certain
+    backend = remote.get_backend("aer_simulator")
+    job = backend.run(
+        batch(backend, 24), shots=2, max_circuits_per_job=6, max_concurrent_requests=3, **FAST
+    )
+    check_counts(job.result(timeout=300), 24, 2)
+    assert len(job.slots) == 4
+    assert peak["both"] == 3
