@@ -10,6 +10,8 @@ Run: ``python benchmarks/bench_issue13.py [--part wire|encode|dask|all] [--quick
   emulator in its own process; then 300 of them with ``--latency 0.05`` (50 ms added per
   request).  qnexus runs once, the provider three times (its median wall time counts).
   Reports wall time and CPU ms per circuit of each client and of the emulator.
+* ``wire`` also measures the client CPU of one loopback JSON POST through the provider's
+  transport and through a bare ``requests.Session`` (``bench_http_client.py``).
 * ``encode``: untranspiled ``random_circuit(5, 6)`` (every standard gate can occur):
   ``to_pytket_dict`` on all of them vs ``qiskit_to_tk(...).to_dict()`` on those it converts.
 * ``dask``: a noisy offline batch on a local Dask cluster of 1 and of 2 single-threaded worker
@@ -228,6 +230,19 @@ def rows(quick: bool = False, parts: str = "all") -> list[tuple[str, str, str, s
                     f"{w['speedup']:.1f}x faster (goal ≥ {goal}x)",
                 )
             )
+    if parts in ("all", "wire"):
+        import bench_http_client
+
+        h = bench_http_client.measure(500 if quick else 2000)
+        out.append(
+            (
+                "One JSON POST (a circuit upload's size) on loopback: client CPU per request",
+                f"bare requests.Session: {h['requests']:.2f} ms",
+                f"provider's transport (urllib3 pools): {h['transport']:.2f} ms "
+                f"(urllib3 alone: {h['urllib3']:.2f} ms)",
+                f"{h['requests'] / h['transport']:.2f}x less CPU",
+            )
+        )
     if parts in ("all", "encode"):
         e = encode(60 if quick else 180)
         out.append(

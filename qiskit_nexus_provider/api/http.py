@@ -211,7 +211,10 @@ def environment_proxy(base_url: str) -> str | None:
     (``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY``, honouring ``NO_PROXY``), or ``None``."""
     proxies = requests.utils.get_environ_proxies(base_url)
     scheme = urlsplit(base_url).scheme
-    return proxies.get(scheme) or proxies.get("all") or None
+    proxy = proxies.get(scheme) or proxies.get("all") or None
+    if proxy and "://" not in proxy:
+        proxy = "http://" + proxy  # "host:port" means an http proxy, as requests reads it
+    return proxy
 
 
 class PoolSender:
@@ -234,7 +237,13 @@ class PoolSender:
             "maxsize": pool_size,
             "block": False,
             "retries": False,
-            "headers": {"User-Agent": user_agent(), "Accept": "application/json"},
+            # Accept-Encoding as requests sends it: large results may come compressed, and
+            # urllib3 decodes them.
+            "headers": {
+                "User-Agent": user_agent(),
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+            },
         }
         if urlsplit(base_url).scheme == "https":
             ca_certs, ca_cert_dir = _ca_bundle()

@@ -60,6 +60,14 @@ def test_proxy_and_ca_bundle_are_read_from_the_environment_once(
         transport.close()
 
 
+def test_a_proxy_without_scheme_is_an_http_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_proxy_env(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.example:3128")
+    transport = Transport("https://nexus.example", Credentials(refresh_token="r"))
+    assert isinstance(transport.sender, PoolSender)
+    assert transport.sender.proxy == "http://proxy.example:3128"
+
+
 def test_no_proxy_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
     _no_proxy_env(monkeypatch)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
@@ -144,6 +152,39 @@ def test_request_shape_on_the_wire(local_server: LocalServer) -> None:
     assert request.headers["Content-Type"] == "application/json"
     assert request.headers["Accept"] == "application/json"
     assert request.headers["User-Agent"].startswith("qiskit-nexus-provider")
+    assert request.headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_compressed_answers_are_decoded() -> None:
+    import gzip
+    import http.server
+
+    payload = gzip.compress(b'{"data": {"id": "c1", "type": "circuit"}}')
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    sender = PoolSender(url, pool_size=1)
+    try:
+        reply = sender.send("GET", url + "/r", params=None, body=None, headers={}, timeout=(5, 5))
+    finally:
+        sender.close()
+        server.shutdown()
+        server.server_close()
+    assert reply.json() == {"data": {"id": "c1", "type": "circuit"}}
 
 
 def test_every_set_cookie_header_is_kept() -> None:
