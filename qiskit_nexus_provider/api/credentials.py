@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from urllib3.util import parse_url
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "TOKEN_ENV_VAR",
@@ -227,9 +229,24 @@ def check_secure_url(base_url: str) -> None:
         base_url: The base URL of the API.
 
     Raises:
-        ValueError: The URL uses plain ``http`` and its host is not a loopback address.
+        ValueError: The URL uses plain ``http`` and its host is not a loopback address; or it
+            holds user info (``user@``), a backslash, whitespace or a control character, which
+            parsers read differently (``http://evil\\@127.0.0.1`` is ``127.0.0.1`` to
+            ``urllib.parse`` but ``evil`` to ``urllib3``, which connects).
     """
+    if any(c == "\\" or c.isspace() or ord(c) < 32 or ord(c) == 127 for c in base_url):
+        raise ValueError(
+            "The Nexus URL must not contain backslashes, whitespace or control characters"
+        )
     parts = urlsplit(base_url)
+    if "@" in parts.netloc:
+        raise ValueError(
+            "The Nexus URL must not contain user info ('user@host'): tokens are "
+            "sent as cookies, never in the URL"
+        )
+    connected = parse_url(base_url).host or ""
+    if connected.strip("[]").lower() != (parts.hostname or "").lower():
+        raise ValueError(f"The Nexus URL's host is ambiguous: {base_url!r}")
     if parts.scheme == "https":
         return
     if parts.scheme == "http" and is_loopback_host(parts.hostname or ""):

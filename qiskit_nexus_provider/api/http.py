@@ -41,8 +41,8 @@ __all__ = [
 ]
 
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]]
-"""Query parameters: a mapping or pairs; a list or tuple value repeats the key, ``None`` is
-dropped (as ``requests`` encodes them)."""
+"""Query parameters: a mapping or pairs; an iterable value (not a string) repeats the key,
+``None`` is dropped (as ``requests`` encodes them)."""
 
 _NO_PROXY: dict[str, str | None] = {"http": None, "https": None, "all": None}
 
@@ -69,10 +69,13 @@ def encode_json(body: Any) -> bytes:
 
 def _query(params: Params) -> str:
     pairs = params.items() if isinstance(params, Mapping) else params
-    flat: list[tuple[str, str]] = []
+    flat: list[tuple[str, str | bytes]] = []
     for key, value in pairs:
-        values: Iterable[Any] = value if isinstance(value, (list, tuple)) else (value,)
-        flat.extend((key, str(v)) for v in values if v is not None)
+        single = isinstance(value, (str, bytes)) or not hasattr(value, "__iter__")
+        values: Iterable[Any] = (value,) if single else value
+        flat.extend(
+            (key, v if isinstance(v, (str, bytes)) else str(v)) for v in values if v is not None
+        )
     return urlencode(flat)
 
 
@@ -161,6 +164,15 @@ class Sender(Protocol):
         """Release the connections (a no-op for a caller's session)."""
 
 
+def _invalid_request() -> SendFailure:
+    return SendFailure(
+        "InvalidRequest",
+        "a header or the URL holds characters HTTP does not allow",
+        reached=False,
+        retryable=False,
+    )
+
+
 # ------------------------------------------------------------------------------------------------
 # urllib3
 
@@ -170,9 +182,10 @@ def _urllib3_failure(exc: urllib3.exceptions.HTTPError) -> SendFailure:
     if isinstance(exc, urllib3.exceptions.SSLError):
         return SendFailure(kind, str(exc), reached=False, retryable=False)
     if isinstance(exc, urllib3.exceptions.ProxyError):
-        cause = exc.original_error
-        reached = not isinstance(cause, urllib3.exceptions.ConnectTimeoutError)
-        return SendFailure(kind, str(exc), reached=reached, retryable=True)
+        # The tunnel to Nexus was not set up: the request never left for Nexus.  A proxy
+        # asking for credentials (407) will ask again.
+        denied = " 407 " in f" {exc.original_error} "
+        return SendFailure(kind, str(exc), reached=False, retryable=not denied)
     if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):  # NewConnectionError too
         return SendFailure(kind, str(exc), reached=False, retryable=True)
     if isinstance(
@@ -298,6 +311,8 @@ class PoolSender:
             )
         except urllib3.exceptions.HTTPError as exc:
             failure = _urllib3_failure(exc)
+        except ValueError:  # http.client refusing a header or the URL: never echo them
+            failure = _invalid_request()
         else:
             return Reply(response.status, response.headers, response.data, method, url)
         # Raised outside the handler so that neither the cause nor the context chains the
@@ -315,6 +330,8 @@ class PoolSender:
 
 def _requests_failure(exc: requests.RequestException) -> SendFailure:
     kind = type(exc).__name__
+    if isinstance(exc, (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL)):
+        return _invalid_request()  # its text quotes the header, which may be the Cookie
     if isinstance(exc, requests.exceptions.SSLError):
         return SendFailure(kind, str(exc), reached=False, retryable=False)
     if isinstance(exc, requests.ConnectTimeout):

@@ -37,8 +37,13 @@ from .auth import (
     refresh_cookie,
 )
 from .config import RetryPolicy, Timeouts
-from .credentials import Credentials, check_secure_url, is_loopback_host
-from .errors import AuthenticationError, NexusConnectionError, error_from_response
+from .credentials import Credentials, check_secure_url, check_token, is_loopback_host
+from .errors import (
+    AuthenticationError,
+    NexusAPIError,
+    NexusConnectionError,
+    error_from_response,
+)
 from .http import (
     Params,
     PoolSender,
@@ -64,6 +69,19 @@ DEFAULT_POOL_SIZE = 32  # = the default max_concurrent_requests run option
 REFRESH_PATH = "/auth/tokens/refresh"
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def _drop_tracebacks(exc: BaseException) -> None:
+    """Drop the tracebacks of the exceptions ``exc`` chains (``__cause__``, ``__context__``)."""
+    seen = {id(exc)}
+    stack = [exc.__cause__, exc.__context__]
+    while stack:
+        current = stack.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        stack += [current.__cause__, current.__context__]
 
 
 class Transport:
@@ -189,6 +207,40 @@ class Transport:
         Raises:
             NexusAPIError: The request failed; the subclass tells why.
         """
+        try:
+            return self._call(
+                method,
+                path,
+                parse,
+                params,
+                json,
+                expected,
+                upload,
+                idempotent,
+                recover,
+                authenticated,
+                cookie,
+            )
+        except NexusAPIError as exc:
+            # The frames below this one hold the tokens in their locals (the Cookie header, the
+            # refresh token): tools that print locals (pytest -l, Sentry, rich) would show them.
+            _drop_tracebacks(exc)
+            raise exc.with_traceback(None)  # noqa: B904  # the same exception, its chain kept
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Reply], T],
+        params: Params | None,
+        json: Any,
+        expected: Collection[int],
+        upload: bool,
+        idempotent: bool | None,
+        recover: Callable[[], T | None] | None,
+        authenticated: bool,
+        cookie: str | None,
+    ) -> T:
         method = method.upper()
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
@@ -344,14 +396,24 @@ class Transport:
 
         def parse(response: Reply) -> RefreshedTokens:
             access = cookie_from_response(response, ACCESS_COOKIE)
+            refresh = cookie_from_response(response, REFRESH_COOKIE)
+            problem = None
             if access is None:
+                problem = "set no myqos_id cookie"
+            else:
+                try:  # it goes into every Cookie header from now on
+                    check_token(access, "the refresh answer's myqos_id cookie")
+                    check_token(refresh, "the refresh answer's myqos_oat cookie")
+                except ValueError as exc:
+                    problem = f"is unusable: {exc}"
+            if problem is not None or access is None:
                 raise AuthenticationError(
-                    "The token refresh response set no myqos_id cookie",
+                    f"The token refresh response {problem}",
                     status_code=response.status_code,
                     method="POST",
                     url=self.base_url + REFRESH_PATH,
                 )
-            return RefreshedTokens(access, cookie_from_response(response, REFRESH_COOKIE))
+            return RefreshedTokens(access, refresh)
 
         try:
             return self.call(

@@ -608,6 +608,13 @@ class NexusCompositeJob(JobV1):
                 ``partial`` is false.
         """
         outcomes: dict[int, str | BaseException] = {}
+        queued: list[Slot] = []
+        finished: set[int] = set()
+        finished_lock = threading.Lock()
+
+        def record(index: int, outcome: str | BaseException) -> None:
+            with finished_lock:
+                outcomes[index] = outcome
 
         def collect(slot: Slot) -> None:
             future = slot.future
@@ -618,7 +625,7 @@ class NexusCompositeJob(JobV1):
                 except TimeoutError:
                     message = f"Submission of {self._job_id} still running after the timeout."
                     timeout = JobTimeoutError(message)
-                    outcomes[slot.index] = f"not submitted: {message}" if partial else timeout
+                    record(slot.index, f"not submitted: {message}" if partial else timeout)
                     return
             job = slot.job
             if job is None or not job.submitted or slot.submit_error is not None:
@@ -630,12 +637,12 @@ class NexusCompositeJob(JobV1):
                 if job.status() is JobStatus.DONE:
                     job.result(timeout=remaining)
             except JobTimeoutError as exc:
-                outcomes[slot.index] = f"not finished: {exc}" if partial else exc
+                record(slot.index, f"not finished: {exc}" if partial else exc)
             except (JobFailedError, JobCancelledError):
                 pass  # reported by the slot's status
             except Exception as exc:
                 logger.warning("%s of %s unreachable: %s", slot.label, self._job_id, exc)
-                outcomes[slot.index] = f"not finished (unreachable: {type(exc).__name__}: {exc})"
+                record(slot.index, f"not finished (unreachable: {type(exc).__name__}: {exc})")
 
         work: queue.SimpleQueue[Slot] = queue.SimpleQueue()
         for slot in self._slots:
@@ -646,14 +653,19 @@ class NexusCompositeJob(JobV1):
             ):
                 continue
             work.put(slot)
+            queued.append(slot)
 
         def collector() -> None:
             while True:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return  # what is left is reported as not finished
                 try:
                     slot = work.get_nowait()
                 except queue.Empty:
                     return
                 collect(slot)
+                with finished_lock:
+                    finished.add(slot.index)
 
         threads = [
             threading.Thread(
@@ -664,10 +676,22 @@ class NexusCompositeJob(JobV1):
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join()
+            # Until the deadline only: a download already in flight, or waiting for the shared
+            # bound, must not hold result(timeout=...) past it (daemon threads finish alone).
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with finished_lock:
+            settled = dict(outcomes)
+            late = [slot for slot in queued if slot.index not in finished]
+        for slot in late:
+            if slot.index in settled:
+                continue
+            message = f"{slot.label} of {self._job_id} was not collected within the timeout"
+            settled[slot.index] = (
+                f"not finished: {message}" if partial else JobTimeoutError(message)
+            )
         unreachable: dict[int, str] = {}
-        for index in sorted(outcomes):
-            outcome = outcomes[index]
+        for index in sorted(settled):
+            outcome = settled[index]
             if isinstance(outcome, BaseException):
                 raise outcome
             unreachable[index] = outcome

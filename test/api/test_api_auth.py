@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -111,6 +112,29 @@ def test_rejected_refresh_token(mocked: responses.RequestsMock, policy: RetryPol
         nexus.get_job("j1")
     assert "bad token" in str(info.value)
     assert len(mocked.calls) == 1
+    # No frame the error (or what it chains) carries holds the refresh token in its locals.
+    rendered = "".join(
+        traceback.TracebackException.from_exception(info.value, capture_locals=True).format()
+    )
+    assert REFRESH_TOKEN not in rendered
+
+
+def test_a_refresh_answer_with_an_unusable_token_is_refused(local_server: LocalServer) -> None:
+    """Before: ``SimpleCookie`` turned an escaped newline into a real one, and the bare
+    ``ValueError`` of the next request's header check escaped, quoting the token."""
+    local_server.routes.clear()
+    local_server.route(
+        "POST",
+        "/auth/tokens/refresh",
+        lambda request: (200, {"Set-Cookie": 'myqos_id="SECRET\\012X-Injected: 1"; Path=/'}, {}),
+    )
+    with (
+        NexusClient(local_server.url, token=REFRESH_TOKEN) as nexus,
+        pytest.raises(AuthenticationError, match="unusable") as info,
+    ):
+        nexus.get_job("j1")
+    assert "SECRET" not in str(info.value)
+    assert [r.path for r in local_server.requests] == ["/auth/tokens/refresh"]
 
 
 def test_refresh_without_cookie_is_an_authentication_error(

@@ -168,3 +168,22 @@ def test_plain_http_from_environment_is_refused(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("NEXUS_DOMAIN", "nexus.example")
     with pytest.raises(ValueError, match="plain http"):
         NexusClient(token=REFRESH_TOKEN)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # urllib.parse reads host 127.0.0.1; urllib3, which connects, reads attacker.example.
+        "http://attacker.example:80\\@127.0.0.1:1",
+        "http://user:pass@127.0.0.1:1",
+        "https://token@nexus.quantinuum.com",
+        "http://127.0.0.1\t.evil:1",
+        "https://nexus.quantinuum.com/a b",
+        "https://nexus.quantinuum.com/\x7f",
+    ],
+)
+def test_urls_parsers_read_differently_are_refused(url: str) -> None:
+    """Before: the backslash URL passed the loopback check and the refresh token went, in
+    clear text, to attacker.example."""
+    with pytest.raises(ValueError, match="must not contain"):
+        NexusClient(url, token=REFRESH_TOKEN)

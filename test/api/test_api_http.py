@@ -285,3 +285,65 @@ def test_client_over_the_default_sender_end_to_end(local_server: LocalServer) ->
         assert isinstance(nexus.transport.sender, PoolSender)
         assert nexus.get_job("j1").id == "j1"
     assert local_server.requests[-1].headers["Cookie"] == f"myqos_id={ACCESS_TOKEN}"
+
+
+def test_query_values_are_encoded_as_requests_encodes_them(local_server: LocalServer) -> None:
+    local_server.route("GET", "/q", lambda request: (200, {}, {}))
+    sender = PoolSender(local_server.url, pool_size=1)
+    try:
+        sender.send(
+            "GET",
+            local_server.url + "/q",
+            params={"s": "a b", "b": b"by tes", "r": range(2), "t": True, "n": None},
+            body=None,
+            headers={},
+            timeout=(5, 5),
+        )
+    finally:
+        sender.close()
+    prepared = requests.Request(
+        "GET",
+        local_server.url + "/q",
+        params={"s": "a b", "b": b"by tes", "r": range(2), "t": True, "n": None},
+    ).prepare()
+    assert local_server.requests[-1].path == prepared.path_url == "/q?s=a+b&b=by+tes&r=0&r=1&t=True"
+
+
+def test_a_proxy_refusing_the_tunnel_is_not_retried(
+    monkeypatch: pytest.MonkeyPatch, sleeps: object
+) -> None:
+    """A 407 from the proxy means the request never left for Nexus, and asking again gets
+    another 407: one attempt, not the outage budget."""
+    import http.server
+
+    seen: list[str] = []
+
+    class Proxy(http.server.BaseHTTPRequestHandler):
+        def do_CONNECT(self) -> None:
+            seen.append(self.path)
+            self.send_response(407)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    _no_proxy_env(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.server_address[1]}")
+    from qiskit_nexus_provider.api import NexusConnectionError, RetryPolicy
+
+    try:
+        policy = RetryPolicy(max_attempts=4, jitter=0, sleep=sleeps)  # type: ignore[arg-type]
+        with (
+            NexusClient("https://nexus.example", token=REFRESH_TOKEN, retry=policy) as nexus,
+            pytest.raises(NexusConnectionError, match="ProxyError"),
+        ):
+            nexus.get_job("j1")
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert seen == ["nexus.example:443"]
+    assert sleeps.delays == []  # type: ignore[attr-defined]

@@ -225,3 +225,22 @@ def test_sub_jobs_share_the_bound_on_requests_in_flight(
     check_counts(job.result(timeout=300), 24, 2)
     assert len(job.slots) == 4
     assert peak["both"] == 3
+
+
+def test_result_timeout_holds_while_sub_jobs_still_upload(remote: NexusProvider, emu) -> None:
+    """Before (with collection during submission): downloads queued behind the shared bound
+    held ``result(timeout=5)`` for 9 s."""
+    from qiskit.providers import JobTimeoutError
+
+    emu.set_faults(latency=0.5)  # every request takes half a second: not all finish in time
+    backend = remote.get_backend("aer_simulator")
+    job = backend.run(
+        batch(backend, 60), shots=2, max_circuits_per_job=10, max_concurrent_requests=2, **FAST
+    )
+    started = time.monotonic()
+    with pytest.raises(JobTimeoutError):
+        job.result(timeout=5)
+    assert time.monotonic() - started < 5 + 1  # the timeout, not the work queued behind it
+    emu.set_faults()
+    job.cancel()
+    job.block_for_submit(timeout=120)

@@ -7,6 +7,7 @@ import http.server
 import json
 import socket
 import threading
+import traceback
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,15 @@ def test_connection_errors_and_their_causes_carry_no_token(tmp_path: Path, monke
         chain.append(current)
         current = current.__cause__ or current.__context__
     assert len(chain) > 1, "the cause is kept (scrubbed), for debugging"
+    # Tools that print local variables (pytest -l, Sentry, rich) see no token either: the
+    # frames below the transport, whose locals hold the Cookie header, are dropped.
+    for error in chain:
+        frames = traceback.StackSummary.extract(
+            traceback.walk_tb(error.__traceback__), capture_locals=True
+        )
+        for frame in frames:
+            if "qiskit_nexus_provider" in frame.filename:
+                assert "SECRET" not in repr(frame.locals), (frame.name, frame.locals)
     for error in chain:
         for text in (str(error), repr(error), repr(vars(error)), repr(error.args)):
             assert "SECRET" not in text, (type(error), text)
