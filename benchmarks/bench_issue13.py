@@ -227,7 +227,9 @@ def rows(quick: bool = False, parts: str = "all") -> list[tuple[str, str, str, s
                     + "/".join(f"{x:.1f}" for x in w["provider_walls"])
                     + f"); CPU/circuit: client {p['cpu'] * ms:.1f} ms, "
                     f"emulator {p['emulator_cpu'] * ms:.1f} ms",
-                    f"{w['speedup']:.1f}x faster (goal ≥ {goal}x)",
+                    f"{w['speedup']:.1f}x faster (goal ≥ {goal}x"
+                    + ("" if w["speedup"] >= goal else ": not met")
+                    + ")",
                 )
             )
     if parts in ("all", "wire"):
