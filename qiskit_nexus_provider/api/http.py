@@ -313,28 +313,20 @@ class PoolSender:
         if limits is None:
             limits = self._timeouts[timeout] = urllib3.Timeout(connect=timeout[0], read=timeout[1])
         try:
+            opener: urllib3.PoolManager | urllib3.HTTPConnectionPool = self.pool
+            target = url
             if self._host_pool is not None and url.startswith(self._origin + "/"):
-                response = self._host_pool.urlopen(
-                    method,
-                    url[len(self._origin) :],
-                    body=body,
-                    headers={**self._headers, **headers},
-                    timeout=limits,
-                    retries=False,
-                    redirect=False,
-                    preload_content=True,
-                )
-            else:
-                response = self.pool.urlopen(
-                    method,
-                    url,
-                    body=body,
-                    headers={**self._headers, **headers},
-                    timeout=limits,
-                    retries=False,
-                    redirect=False,
-                    preload_content=True,
-                )
+                opener, target = self._host_pool, url[len(self._origin) :]
+            response = opener.urlopen(
+                method,
+                target,
+                body=body,
+                headers={**self._headers, **headers},
+                timeout=limits,
+                retries=False,
+                redirect=False,
+                preload_content=True,
+            )
         except urllib3.exceptions.HTTPError as exc:
             failure = _urllib3_failure(exc)
         except ValueError:  # http.client refusing a header or the URL: never echo them
