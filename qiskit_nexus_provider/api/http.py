@@ -258,7 +258,8 @@ class PoolSender:
                 "Accept-Encoding": "gzip, deflate",
             },
         }
-        if urlsplit(base_url).scheme == "https":
+        parts = urlsplit(base_url)
+        if parts.scheme == "https":
             ca_certs, ca_cert_dir = _ca_bundle()
             pool_kw.update(cert_reqs="CERT_REQUIRED", ca_certs=ca_certs, ca_cert_dir=ca_cert_dir)
         self.proxy = proxy
@@ -266,7 +267,6 @@ class PoolSender:
         # Every request goes to the one server: its connection pool is looked up once, not per
         # request (the pool manager parses the URL and normalises a key each time: about a
         # tenth of the client CPU of a request).  Through a proxy, it is the tunnelling pool.
-        parts = urlsplit(base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         tunnelled_or_direct = proxy is None or parts.scheme == "https"
         self._host_pool = (
@@ -402,14 +402,17 @@ class SessionSender:
         except requests.RequestException as exc:
             failure = _requests_failure(exc)
         else:
+            # urllib3's headers keep repeated ones (Set-Cookie); requests' dict joins them.
             raw = getattr(response.raw, "headers", None)
-            reply_headers = raw if isinstance(raw, HTTPHeaderDict) else HTTPHeaderDict()
-            if not isinstance(raw, HTTPHeaderDict):
-                for key, value in response.headers.items():
-                    reply_headers.add(key, value)
-            request_url = response.request.url if response.request is not None else url
+            reply_headers = (
+                raw if isinstance(raw, HTTPHeaderDict) else HTTPHeaderDict(response.headers)
+            )
             return Reply(
-                response.status_code, reply_headers, response.content, method, request_url or url
+                response.status_code,
+                reply_headers,
+                response.content,
+                method,
+                response.request.url or url,
             )
         raise failure  # outside the handler: nothing chains the request (see PoolSender.send)
 
