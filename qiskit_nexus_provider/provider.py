@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from qiskit.providers import QiskitBackendNotFoundError
 
-from .api.credentials import resolve_credentials
+from .api.credentials import (
+    check_secure_url,
+    check_token,
+    resolve_base_url,
+    resolve_credentials,
+)
 from .api.errors import AuthenticationError, NexusAPIError, NexusConnectionError
 from .backends.base import NexusBackend
 from .backends.offline import OFFLINE_SIMULATOR_NAMES, OfflineSimulatorBackend
@@ -58,6 +63,14 @@ class NexusProvider:
         store_path: folder of persisted jobs.  Default: the user cache folder
             (``platformdirs.user_cache_dir("qiskit_nexus_provider")``).
         client_options: keyword arguments passed to the REST client (``timeouts``, ``retry``).
+
+    Raises:
+        TypeError: ``token``, ``url`` or ``project`` is not a string.
+        ValueError: ``token`` holds characters no token holds, or ``url`` is not of the form
+            ``http(s)://host[:port]`` or would send the token in clear text to another machine
+            (plain ``http`` is for loopback hosts only).  These arguments are checked here, so a
+            mistake is reported before anything runs; a token or URL found in the environment
+            is checked when a remote backend is first asked for.
     """
 
     DEFAULT_PROJECT = "qiskit-nexus-provider"
@@ -71,6 +84,13 @@ class NexusProvider:
         store_path: str | os.PathLike[str] | None = None,
         **client_options: Any,
     ) -> None:
+        check_token(token, "the token argument")
+        if url is not None:
+            check_secure_url(resolve_base_url(url))
+        if project is not None and not isinstance(project, str):
+            raise TypeError(
+                f"project must be a str (a Nexus project name), not {type(project).__name__}"
+            )
         self._token = token
         self._url = url
         self.project = project or self.DEFAULT_PROJECT

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
 __all__ = [
@@ -122,8 +123,14 @@ def check_token(token: str | None, source: str) -> str | None:
     the error names where the token came from, never the token.
 
     Raises:
+        TypeError: the token is not a string.
         ValueError: the token holds a character outside printable ASCII.
     """
+    if token is not None and not isinstance(token, str):
+        raise TypeError(
+            f"The Nexus token from {source} must be a str (a refresh token), "
+            f"not {type(token).__name__}"
+        )
     if token is not None and any(not 0x20 < ord(ch) < 0x7F for ch in token):
         raise ValueError(
             f"The Nexus token from {source} holds control, space or non-ASCII characters; "
@@ -148,8 +155,14 @@ def resolve_credentials(
     Returns:
         The credentials found.  If nothing is found, both tokens are ``None`` and ``source`` is
         ``"none"``; the client then raises :class:`~.AuthenticationError` on its first request.
+
+    Raises:
+        TypeError: ``token`` is not a string.
+        ValueError: ``token`` is empty or holds characters a token cannot hold.
     """
     if token is not None:
+        if not isinstance(token, str):
+            check_token(token, "the token argument")  # raises the TypeError
         token = token.strip()
         if not token:
             raise ValueError("The Nexus token must not be empty")
@@ -184,8 +197,14 @@ def resolve_base_url(base_url: str | None = None, *, env: Mapping[str, str] | No
         The base URL without a trailing slash.
 
     Raises:
-        ValueError: The URL is not an absolute ``http``/``https`` URL.
+        TypeError: ``base_url`` is not a string.
+        ValueError: The URL is not of the form ``http(s)://host[:port]``: another scheme, no
+            host, a path (the API's paths start at the host: ``/api/...``), a query, a
+            fragment, a port out of range, or a host that is not ASCII (give an
+            internationalised domain in its ``xn--`` form).
     """
+    if base_url is not None and not isinstance(base_url, str):
+        raise TypeError(f"The Nexus URL must be a str, not {type(base_url).__name__}")
     if base_url is None:
         environ = _environ(env)
         names = ("NEXUS_PROTOCOL", "NEXUS_DOMAIN", "NEXUS_HOST", "NEXUS_PORT")
@@ -199,16 +218,34 @@ def resolve_base_url(base_url: str | None = None, *, env: Mapping[str, str] | No
         else:
             base_url = DEFAULT_BASE_URL
     base_url = base_url.strip().rstrip("/")
-    parts = urlsplit(base_url)
+    try:
+        parts = urlsplit(base_url)
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"Invalid Nexus base URL {base_url!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"Invalid Nexus base URL {base_url!r}: expected http(s)://host[:port]")
     if parts.query or parts.fragment:
         raise ValueError(f"Invalid Nexus base URL {base_url!r}: no query or fragment allowed")
-    try:
-        _ = parts.port
-    except ValueError as exc:
-        raise ValueError(f"Invalid Nexus base URL {base_url!r}: {exc}") from None
+    if parts.path:
+        raise ValueError(
+            f"Invalid Nexus base URL {base_url!r}: no path allowed (the API's paths, /api/..., "
+            f"start at the host); expected {parts.scheme}://{parts.netloc}"
+        )
+    if not parts.hostname.isascii():
+        raise ValueError(
+            f"Invalid Nexus base URL {base_url!r}: the host is not ASCII; "
+            f"{_ascii_form(parts.hostname)}"
+        )
     return base_url
+
+
+def _ascii_form(host: str) -> str:
+    """A hint naming the ASCII (IDNA) form of a non-ASCII host, when it has one."""
+    try:
+        return f"give its ASCII form {host.encode('idna').decode('ascii')!r} if that is meant"
+    except UnicodeError:
+        return "it has no ASCII (IDNA) form"
 
 
 def is_loopback_host(host: str) -> bool:
@@ -238,13 +275,20 @@ def check_secure_url(base_url: str) -> None:
         raise ValueError(
             "The Nexus URL must not contain backslashes, whitespace or control characters"
         )
-    parts = urlsplit(base_url)
+    if not base_url.isascii():
+        raise ValueError(
+            f"The Nexus URL must be ASCII (give a domain in its xn-- form): {base_url!r}"
+        )
+    try:
+        parts = urlsplit(base_url)
+        connected = parse_url(base_url).host or ""
+    except (ValueError, LocationParseError):
+        raise ValueError(f"The Nexus URL {base_url!r} cannot be parsed") from None
     if "@" in parts.netloc:
         raise ValueError(
             "The Nexus URL must not contain user info ('user@host'): tokens are "
             "sent as cookies, never in the URL"
         )
-    connected = parse_url(base_url).host or ""
     if connected.strip("[]").lower() != (parts.hostname or "").lower():
         raise ValueError(f"The Nexus URL's host is ambiguous: {base_url!r}")
     if parts.scheme == "https":

@@ -133,6 +133,10 @@ class Transport:
             proxy = None if loopback else environment_proxy(self.base_url)
             self.sender = PoolSender(self.base_url, pool_size, proxy)
         self._answered = False  # whether the server has ever answered this transport
+        self.last_failure: str | None = None
+        """The last failed attempt since the server last answered (``"POST /api/...: why"``,
+        never a token), or ``None``: what a timeout message quotes to say the server was
+        unreachable rather than slow."""
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, tokens={self.tokens!r})"
@@ -274,10 +278,13 @@ class Transport:
                 found = recover() if (maybe_applied and recover is not None) else None
                 if found is not None:
                     return found
+                self.last_failure = f"{method} {path}: {exc}"
                 raise self._connection_error(method, url, exc) from exc
 
             self._answered = True
             status = response.status_code
+            if status < 500 and status != 429:
+                self.last_failure = None  # the service answers (maybe with the caller's mistake)
             if status in expected:
                 return parse(response)
             maybe_applied = status >= 500
@@ -289,6 +296,8 @@ class Transport:
             found = recover() if (maybe_applied and recover is not None) else None
             if found is not None:
                 return found
+            if self.last_failure is not None:
+                self.last_failure = f"{method} {path}: status {status}"
             raise error_from_response(response, method)
 
     # ----------------------------------------------------------------------------------------
@@ -369,6 +378,7 @@ class Transport:
         return response
 
     def _wait(self, method: str, path: str, attempt: int, delay: float, why: str) -> None:
+        self.last_failure = f"{method} {path}: {why}"
         logger.info(
             "%s %s: %s; retry %d/%d in %.2fs",
             method,

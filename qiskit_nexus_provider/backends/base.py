@@ -174,6 +174,14 @@ class NexusBackend(BackendV2):
         """
         return frozenset()
 
+    def connection_trouble(self) -> str | None:
+        """The last failed request to the service since it last answered, or ``None``.
+
+        Quoted by timeout messages so that an unreachable server is not taken for a slow one;
+        always ``None`` offline.
+        """
+        return None
+
     @property
     def service_max_circuits(self) -> int | None:
         """The hard limit of circuits per job of the service behind this backend, if any.

@@ -305,6 +305,10 @@ class RemoteNexusBackend(NexusBackend):
         """The REST client."""
         return self._catalog.client
 
+    def connection_trouble(self) -> str | None:
+        """The client's last failed request since Nexus last answered (see the base class)."""
+        return self.client.transport.last_failure
+
     def backend_config(self, options: NexusOptions) -> BaseBackendConfig:
         """The Nexus ``backend_config`` of a job with ``options``: a quantinuum-schemas model of
         the class the device listing selects (``max_cost`` goes per item, not here)."""

@@ -20,6 +20,7 @@ from qiskit_nexus_provider.emulator.body_limit import BodyLimitMiddleware
 from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.errors import ApiError, error_body
 from qiskit_nexus_provider.emulator.faults import FaultMiddleware
+from qiskit_nexus_provider.emulator.hot_routes import HotRoutes
 from qiskit_nexus_provider.emulator.routes import ROUTERS
 
 __all__ = ["create_app", "create_asgi_app"]
@@ -87,11 +88,15 @@ def create_app(context: EmulatorContext) -> FastAPI:
 
 
 def create_asgi_app(context: EmulatorContext) -> Any:
-    """What the server runs: the application in the fault-injection middleware, in the body cap.
+    """What the server runs: the application behind :class:`.HotRoutes`, in the fault-injection
+    middleware, in the body cap.
 
     The body cap (:class:`.BodyLimitMiddleware`, ``context.max_body_bytes``) is outermost: an
     oversized body is refused with 413 before anything reads, parses or authenticates it.
+    :class:`.HotRoutes` answers circuit uploads and result downloads, the two requests a batch
+    makes per circuit, without FastAPI's per-request work, and gives it everything else.
     """
     return BodyLimitMiddleware(
-        FaultMiddleware(create_app(context), context.faults), context.max_body_bytes
+        FaultMiddleware(HotRoutes(create_app(context), context), context.faults),
+        context.max_body_bytes,
     )

@@ -623,7 +623,10 @@ class NexusCompositeJob(JobV1):
                 try:
                     future.result(timeout=remaining)
                 except TimeoutError:
-                    message = f"Submission of {self._job_id} still running after the timeout."
+                    message = (
+                        f"Submission of {slot.label} of {self._job_id} still running after the "
+                        f"timeout{self._trouble()}."
+                    )
                     timeout = JobTimeoutError(message)
                     record(slot.index, f"not submitted: {message}" if partial else timeout)
                     return
@@ -685,7 +688,10 @@ class NexusCompositeJob(JobV1):
         for slot in late:
             if slot.index in settled:
                 continue
-            message = f"{slot.label} of {self._job_id} was not collected within the timeout"
+            message = (
+                f"{slot.label} of {self._job_id} was not collected within the timeout"
+                f"{self._trouble()}"
+            )
             settled[slot.index] = (
                 f"not finished: {message}" if partial else JobTimeoutError(message)
             )
@@ -696,6 +702,11 @@ class NexusCompositeJob(JobV1):
                 raise outcome
             unreachable[index] = outcome
         return unreachable
+
+    def _trouble(self) -> str:
+        """``"; requests to the service are failing (last: ...)"`` when they are, else ``""``."""
+        trouble = self._backend.connection_trouble()
+        return "" if trouble is None else f"; requests to the service are failing (last: {trouble})"
 
     @staticmethod
     def _slot_report(slot: Slot, unreachable: dict[int, str]) -> StatusReport:

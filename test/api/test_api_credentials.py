@@ -125,11 +125,44 @@ def test_nexus_domain_beats_nexus_host(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://nexus.example", "nexus.example", "https://", "https://h:notaport"]
+    "url",
+    [
+        "ftp://nexus.example",
+        "nexus.example",
+        "https://",
+        "https://h:notaport",
+        "http://[::1",
+        "https://h:70000",
+        "http://127.0.0.1:8000/api",
+        "https://nexus.example/x?y",
+        "http://\uff4cocalhost:1",
+        "https://b\u00fccher.example",
+    ],
 )
-def test_invalid_base_urls(url: str) -> None:
-    with pytest.raises(ValueError):
+def test_invalid_base_urls_are_refused_naming_the_url(url: str) -> None:
+    """Before: ``http://[::1`` gave a bare "Invalid IPv6 URL", a path was accepted (then a 404
+    at the token refresh), and a non-ASCII host failed inside urllib3."""
+    with pytest.raises(ValueError, match="Invalid Nexus base URL") as info:
         resolve_base_url(url)
+    assert repr(url.strip().rstrip("/")) in str(info.value)
+
+
+def test_non_ascii_host_names_its_ascii_form() -> None:
+    with pytest.raises(ValueError, match=r"xn--bcher-kva\.example"):
+        resolve_base_url("https://b\u00fccher.example")
+
+
+def test_non_ascii_or_unparsable_url_is_refused_by_the_security_check() -> None:
+    with pytest.raises(ValueError, match="must be ASCII"):
+        check_secure_url("http://\uff4cocalhost:1")
+    with pytest.raises(ValueError, match="cannot be parsed"):
+        check_secure_url("http://[::1")
+
+
+@pytest.mark.parametrize("token", [123, b"token", ["token"]])
+def test_token_of_another_type_is_a_type_error_naming_the_argument(token: object) -> None:
+    with pytest.raises(TypeError, match="token argument must be a str"):
+        resolve_credentials(token)  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -178,8 +211,8 @@ def test_plain_http_from_environment_is_refused(monkeypatch: pytest.MonkeyPatch)
         "http://user:pass@127.0.0.1:1",
         "https://token@nexus.quantinuum.com",
         "http://127.0.0.1\t.evil:1",
-        "https://nexus.quantinuum.com/a b",
-        "https://nexus.quantinuum.com/\x7f",
+        "https://nexus quantinuum.com",
+        "https://nexus.quantinuum.com\x7f",
     ],
 )
 def test_urls_parsers_read_differently_are_refused(url: str) -> None:

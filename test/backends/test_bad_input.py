@@ -133,3 +133,28 @@ def test_tuples_and_generators_of_circuits_still_run(backend) -> None:
     qc = transpile(one_qubit(backend, 0.1), backend)
     assert len(backend.run((qc, qc), shots=2).result().results) == 2
     assert len(backend.run(c for c in [qc, qc, qc]).result().results) == 3
+
+
+# ------------------------------------------------------------------------------------------------
+# Provider arguments: checked when the provider is built, not at the first remote call
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"token": 123}, TypeError, "token argument must be a str"),
+        ({"token": b"abc"}, TypeError, "token argument must be a str"),
+        ({"token": "abc\ndef"}, ValueError, "token argument holds control"),
+        ({"url": 8000}, TypeError, "URL must be a str"),
+        ({"url": "http://[::1"}, ValueError, r"'http://\[::1'.*IPv6"),
+        ({"url": "http://127.0.0.1:1/api"}, ValueError, "no path allowed"),
+        ({"url": "http://\uff4cocalhost:1"}, ValueError, "host is not ASCII"),
+        ({"url": "http://nexus.example"}, ValueError, "plain http"),
+        ({"project": 7}, TypeError, "project must be a str"),
+    ],
+)
+def test_provider_arguments_are_checked_when_the_provider_is_built(kwargs, error, match) -> None:
+    """Before: each was accepted, and failed later (AttributeError, urllib3's
+    LocationParseError, a 404 at the token refresh) or named no URL."""
+    with pytest.raises(error, match=match):
+        NexusProvider(**kwargs)

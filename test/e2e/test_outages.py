@@ -121,3 +121,34 @@ def test_poll_until_final_retries_transient_errors_until_final_or_timeout() -> N
             sleep=sleep,
             clock=lambda: clock[0],
         )
+
+
+def test_timeout_during_an_outage_says_requests_are_failing(
+    emu, store_path: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """Before: a composite whose service went away mid-submission timed out with "still running
+    after the timeout", as if the service were merely slow."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    patient = NexusProvider(
+        token=emu.token,
+        url=emu.url,
+        project="e2e",
+        store_path=store_path,
+        retry=RetryPolicy(max_attempts=10_000, base_delay=0.001, max_delay=0.01),
+    )
+    backend = patient.get_backend("aer_simulator")
+    circuits = transpile([encode_index(i) for i in range(4)], backend)
+    patient.remote.client  # noqa: B018  (the project and devices are known before the outage)
+    backend.run(circuits[:1], shots=1, **FAST).result(timeout=60)
+    assert backend.connection_trouble() is None
+    emu.set_faults(error_rate=1.0)
+    try:
+        job = backend.run(circuits, shots=2, max_circuits_per_job=2, **FAST)
+        with pytest.raises(JobTimeoutError, match=r"requests to the service are failing \(last: "):
+            job.result(timeout=0.5)
+    finally:
+        emu.set_faults()
+    assert backend.connection_trouble() is not None  # nothing has answered since
+    result = job.result(timeout=120)
+    assert backend.connection_trouble() is None
+    assert [result.get_counts(i) for i in range(4)] == [{expected_key(i): 2} for i in range(4)]

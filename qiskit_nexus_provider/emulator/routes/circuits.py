@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from qiskit_nexus_provider.emulator.access import require_circuit, require_project
+from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.conversion import CircuitError, validate_circuit_json
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import json_response
@@ -22,7 +23,7 @@ from qiskit_nexus_provider.emulator.routes.deps import (
 from qiskit_nexus_provider.emulator.schemas import CircuitCreateBody, CircuitPatchBody
 from qiskit_nexus_provider.emulator.serialize import circuit_resource, included_projects
 
-__all__ = ["program_annotations", "router"]
+__all__ = ["add_circuit", "program_annotations", "router"]
 
 router = APIRouter(
     prefix="/api/circuits/v1beta2",
@@ -59,6 +60,16 @@ def program_annotations(attrs: dict[str, Any]) -> tuple[str, str | None, dict[st
 @router.post("", status_code=201)
 async def create_circuit(context: Context, user: User, body: CircuitCreateBody) -> dict[str, Any]:
     """Upload a circuit: ``attributes`` is ``pytket.Circuit.to_dict()`` plus annotations."""
+    return add_circuit(context, user, body)
+
+
+def add_circuit(context: EmulatorContext, user: str, body: CircuitCreateBody) -> dict[str, Any]:
+    """What ``POST /api/circuits/v1beta2`` does for an authenticated ``user``: check the
+    circuit, store it, and return the answer's document (also served by :mod:`.hot_routes`).
+
+    Raises:
+        ApiError: 400 (an invalid circuit or annotation), 403 or 404 (the project).
+    """
     attrs = body.data.attributes
     name, description, properties = program_annotations(attrs)
     content = {k: v for k, v in attrs.items() if k not in _ANNOTATION_KEYS}

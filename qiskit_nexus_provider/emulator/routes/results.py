@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from qiskit_nexus_provider.emulator.access import missing, require_project_of
+from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.jsonio import raw_json_response
 from qiskit_nexus_provider.emulator.routes.deps import (
@@ -21,7 +22,7 @@ from qiskit_nexus_provider.emulator.serialize import (
     result_document_bytes,
 )
 
-__all__ = ["router"]
+__all__ = ["result_document", "router"]
 
 router = APIRouter(dependencies=[Depends(require_auth)], responses=ERROR_RESPONSES)
 
@@ -29,6 +30,16 @@ router = APIRouter(dependencies=[Depends(require_auth)], responses=ERROR_RESPONS
 @router.get("/api/results/v1beta3/{result_id}", tags=["results"], response_model=dict[str, Any])
 async def get_result(context: Context, user: User, result_id: str) -> Response:
     """A pytket ``BackendResult`` dictionary, with the device's ``backend_snapshot`` included."""
+    return raw_json_response(result_document(context, user, result_id))
+
+
+def result_document(context: EmulatorContext, user: str, result_id: str) -> bytes:
+    """The JSON answer of ``GET /api/results/v1beta3/{result_id}`` for an authenticated
+    ``user`` (also served by :mod:`.hot_routes`).
+
+    Raises:
+        ApiError: 404 (no such result, or a QSYS result) or 403 (another user's).
+    """
     found = context.store.get_result_text(result_id)
     if found is None:
         raise missing(context.store, "result", result_id)
@@ -39,7 +50,7 @@ async def get_result(context: Context, user: User, result_id: str) -> Response:
         raise ApiError(
             404, f"result {result_id} is a QSYS result: /api/qsys_results/v1beta2/partial serves it"
         )
-    return raw_json_response(result_document_bytes(*found))
+    return result_document_bytes(*found)
 
 
 @router.get("/api/compilations/v1beta3/{compilation_id}", tags=["compilations"])
