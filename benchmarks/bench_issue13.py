@@ -84,7 +84,7 @@ def _provider(
         shots=shots,
         poll_interval=0.1,
         poll_max_interval=1.0,
-        max_circuits_per_job=len(circuits),
+        max_circuits_per_job=min(len(circuits), 300),  # Nexus takes at most 300 per job
         **options,
     )
     result = job.result(timeout=3600)

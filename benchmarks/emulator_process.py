@@ -54,10 +54,9 @@ class EmulatorProcess:
         return self._proc.pid
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) the emulator process has used so far (Linux /proc)."""
-        with open(f"/proc/{self.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time (user + system) the emulator has used so far (Linux /proc): its process,
+        its simulation process (``emulator/simulator_process.py``) and any other child."""
+        return sum(_cpu(pid) for pid in _family(self.pid))
 
     @property
     def port(self) -> int:
@@ -103,3 +102,33 @@ class EmulatorProcess:
         if self._proc is not None:
             self._proc.terminate()
             self._proc.wait(timeout=30)
+
+
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of a live process, and of its children it has waited for."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # ended meanwhile
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _family(pid: int) -> list[int]:
+    """``pid`` and its live descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    family, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        family.append(current)
+        todo.extend(children.get(current, []))
+    return family

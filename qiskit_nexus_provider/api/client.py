@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from contextlib import AbstractContextManager
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
+from contextlib import nullcontext
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +24,6 @@ from .backend_configs import parse_backend_config, serialise_backend_config
 from .config import RetryPolicy, Timeouts
 from .credentials import resolve_base_url, resolve_credentials
 from .errors import AmbiguousResourceError, NexusAPIError
-from .gate import gated
 from .http import Reply
 from .models import (
     BackendInfo,
@@ -36,6 +35,7 @@ from .models import (
     Resource,
     RetryRequest,
 )
+from .pool import submit_each
 from .query import (
     SCOPE_USER,
     StatusFilter,
@@ -421,7 +421,7 @@ class NexusClient:
         *,
         max_workers: int = 8,
         progress: Callable[[int], None] | None = None,
-        gate: AbstractContextManager[Any] | None = None,
+        executor: Executor | None = None,
     ) -> list[str]:
         """Upload several circuits concurrently.
 
@@ -431,8 +431,9 @@ class NexusClient:
             max_workers: Number of concurrent uploads.
             progress: Called in the calling thread with the number of uploads done so far,
                 after each upload completes.
-            gate: Entered around each upload: a semaphore shared with other uploads and
-                downloads bounds the requests they have in flight together.
+            executor: Runs the uploads instead of a pool of ``max_workers`` threads of their
+                own: a lane of a :class:`.PriorityPool` shared with other uploads and downloads
+                bounds the requests they have in flight together, and orders them.
 
         Returns:
             The circuit ids, in the order of ``circuits``.
@@ -445,13 +446,13 @@ class NexusClient:
         pairs = list(circuits)
         if not pairs:
             return []
-        with ThreadPoolExecutor(
+        own = ThreadPoolExecutor(
             max_workers=min(max_workers, len(pairs)), thread_name_prefix="nexus-upload"
-        ) as pool:
-            upload = gated(self.upload_circuit, gate)
-            futures: list[Future[str]] = [
-                pool.submit(upload, project_id, circuit, name) for name, circuit in pairs
-            ]
+        )
+        with own if executor is None else nullcontext(executor) as pool:
+            futures: list[Future[str]] = submit_each(
+                pool, self.upload_circuit, [(project_id, circuit, name) for name, circuit in pairs]
+            )
             # as_completed registers one waiter for the whole batch: calling wait() on the
             # pending set after every completion made n uploads cost O(n**2) (minutes for 10k).
             for done_count, future in enumerate(as_completed(futures), start=1):

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 from .client import NexusClient, _attributes, _json, _project_relationship, _quote, _resource
 from .errors import NexusAPIError, ResourceNotFoundError
-from .gate import gated
 from .http import Reply
 from .models import Resource
+from .pool import submit_each
 from .query import SCOPE_USER
 
 __all__ = [
@@ -109,22 +109,23 @@ def upload_qirs(
     programs: Sequence[tuple[str, bytes, Mapping[str, Any]]],
     *,
     max_workers: int = 8,
-    gate: AbstractContextManager[Any] | None = None,
+    executor: Executor | None = None,
 ) -> list[str]:
     """Upload ``(name, bitcode, properties)`` programs concurrently; ids in the same order.
 
-    ``gate`` is entered around each upload (see :meth:`.NexusClient.upload_circuits`).
+    ``executor`` runs the uploads (see :meth:`.NexusClient.upload_circuits`).
     """
     if not programs:
         return []
-    upload = gated(upload_qir, gate)
-    with ThreadPoolExecutor(
+    own = ThreadPoolExecutor(
         max_workers=min(max_workers, len(programs)), thread_name_prefix="nexus-qir"
-    ) as pool:
-        futures = [
-            pool.submit(upload, client, project_id, bitcode, name, props)
-            for name, bitcode, props in programs
-        ]
+    )
+    with own if executor is None else nullcontext(executor) as pool:
+        futures = submit_each(
+            pool,
+            upload_qir,
+            [(client, project_id, bitcode, name, props) for name, bitcode, props in programs],
+        )
         return [f.result() for f in futures]
 
 

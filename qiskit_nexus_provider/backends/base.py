@@ -11,6 +11,7 @@ from qiskit import QuantumCircuit
 from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 
+from ..api.warn import warn_user
 from ..options import NexusOptions
 from ..validation import circuit_list, validate_circuits
 
@@ -116,8 +117,16 @@ class NexusBackend(BackendV2):
         self.prepare_circuits(circuits)
         try:
             limit = run_options.max_circuits_per_job or self.max_circuits
-            if limit is not None and self.service_max_circuits is not None:
-                limit = min(limit, self.service_max_circuits)
+            cap = self.service_max_circuits
+            if limit is not None and cap is not None and limit > cap:
+                if len(circuits) > cap:
+                    warn_user(
+                        f"max_circuits_per_job={limit} is above the {cap} circuits {self.name} "
+                        f"accepts per job: the {len(circuits)} circuits are split into sub-jobs "
+                        f"of at most {cap}",
+                        UserWarning,
+                    )
+                limit = cap
             if limit is not None and len(circuits) > limit:
                 from ..jobs.composite import NexusCompositeJob
 

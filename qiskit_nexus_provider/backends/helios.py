@@ -28,8 +28,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from qiskit import QuantumCircuit
@@ -38,7 +37,6 @@ from quantinuum_schemas.models.backend_config import HeliosConfig
 
 from ..api.backend_configs import BackendConfigError, backend_config_class, build_backend_config
 from ..api.errors import NexusAPIError
-from ..api.gate import gated
 from ..api.models import BackendInfo
 from ..api.qir import cost_confidence, get_qir, get_qsys_result, syntax_checker_name, upload_qirs
 from ..encoding.qir import qir_output_to_pytket, to_qir
@@ -194,7 +192,7 @@ class HeliosBackend(RemoteNexusBackend):
             project_id,
             programs,
             max_workers=job.options.max_concurrent_requests,
-            gate=job.request_gate,
+            executor=job.request_executor,
         )
 
     def program_headers(self, program_ids: list[str]) -> list[dict[str, Any]]:
@@ -224,13 +222,19 @@ class HeliosBackend(RemoteNexusBackend):
         clbits: list[list[tuple[Any, ...]]],
         *,
         max_workers: int,
-        gate: AbstractContextManager[Any] | None = None,
+        executor: Executor | None = None,
     ) -> list[dict[str, Any]]:
         """The items' QSYS results (QIR output text), as pytket ``BackendResult`` dictionaries."""
         client = self.client
-        fetch = gated(lambda rid: get_qsys_result(client, rid), gate)
-        with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            texts = list(pool.map(fetch, result_ids))
+
+        def fetch(result_id: str) -> Any:
+            return get_qsys_result(client, result_id)
+
+        if executor is not None:
+            texts = list(executor.map(fetch, result_ids))
+        else:
+            with ThreadPoolExecutor(max_workers=max_workers) as pool:
+                texts = list(pool.map(fetch, result_ids))
         return [
             qir_output_to_pytket(text, [(str(b[0]), int(b[1])) for b in bits])
             for text, bits in zip(texts, clbits, strict=True)

@@ -21,8 +21,9 @@ from collections.abc import Sequence
 from qiskit_nexus_provider.emulator.access import missing, require_project_of
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, simulation_limit_message
 from qiskit_nexus_provider.emulator.errors import ApiError
-from qiskit_nexus_provider.emulator.qir_program import QirError, output_text, run_program, translate
+from qiskit_nexus_provider.emulator.qir_program import QirError, output_text, translate
 from qiskit_nexus_provider.emulator.schemas import JobItemSpec
+from qiskit_nexus_provider.emulator.simulator_process import SimulationProcessError, simulate
 from qiskit_nexus_provider.emulator.store import (
     CircuitRow,
     ItemOutcome,
@@ -109,8 +110,8 @@ def execute_qir_chunk(
             if target.syntax_check_only:
                 text = output_text(program, None, shots)
             else:
-                text = run_program(program, shots)
-        except QirError as exc:
+                text = simulate("run_program", program, shots)
+        except (QirError, SimulationProcessError) as exc:
             outcomes.append(
                 ItemOutcome(item.item_id, transition(status, "ERROR", str(exc), cost=0.0))
             )

@@ -22,7 +22,8 @@ from qiskit_nexus_provider.emulator.conversion import (
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.qir_runner import execute_qir_chunk
-from qiskit_nexus_provider.emulator.simulation import run_batch
+from qiskit_nexus_provider.emulator.simulation import ItemRun, run_batch
+from qiskit_nexus_provider.emulator.simulator_process import SimulationProcessError, simulate
 from qiskit_nexus_provider.emulator.store import ItemOutcome, ItemRow, JobRow, Store, transition
 
 __all__ = ["CHUNK_SIZE", "INJECTED_FAILURE", "run_job"]
@@ -132,7 +133,7 @@ def _execute_chunk(
             )
             continue
         to_run.append((item, prepared, cost))
-    runs = run_batch(
+    runs = _simulate(
         target,
         [p for _, p, _ in to_run],
         [int(item.spec.get("n_shots") or 1) for item, _, _ in to_run],
@@ -150,6 +151,22 @@ def _execute_chunk(
             program_id=item.program_id,
         )
     return [outcomes[i.item_id] for i in chunk]
+
+
+def _simulate(
+    target: ExecutionTarget, prepared: list[PreparedCircuit], shots: list[int]
+) -> list[ItemRun]:
+    """:func:`.run_batch` in the simulation process (:mod:`.simulator_process`), so that the
+    server answers requests meanwhile; a syntax check, which simulates nothing, here."""
+    if not prepared:
+        return []
+    if target.syntax_check_only:
+        return run_batch(target, prepared, shots)
+    try:
+        runs: list[ItemRun] = simulate("run_batch", target, prepared, shots)
+    except SimulationProcessError as exc:
+        return [ItemRun(error=str(exc)) for _ in prepared]
+    return runs
 
 
 def _compile_chunk(

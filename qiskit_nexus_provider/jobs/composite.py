@@ -61,6 +61,7 @@ from qiskit import QuantumCircuit
 from qiskit.providers import JobStatus, JobTimeoutError, JobV1
 from qiskit.result import Result
 
+from ..api.pool import PriorityPool
 from ..exceptions import CompositeJobError, JobCancelledError, JobFailedError, StoreCorruptError
 from ..options import NexusOptions
 from ..progress import progress_bar
@@ -89,7 +90,11 @@ STATUS_PRIORITY = (
 )
 """Aggregation order of sub-job statuses: the first one any sub-job has wins."""
 
-_MAX_SUBMIT_WORKERS = 2
+_UPLOAD, _DOWNLOAD = 0, 1
+"""Priorities in the shared request pool: uploads first, then downloads; each in sub-job order
+(see :mod:`..api.pool`)."""
+
+_MAX_SUBMIT_WORKERS = 3
 """Sub-jobs submitted at once.  Two, not more: their uploads share ``max_concurrent_requests``,
 so more at once only interleaves them and every sub-job's execute job starts late, near the end
 of all uploads; with two, the first sub-job's job starts (and its results download) while later
@@ -207,9 +212,11 @@ class NexusCompositeJob(JobV1):
         self._pool: ThreadPoolExecutor | None = None
         self._result: Result | None = None
         self._started = False
-        # Shared by the sub-jobs' uploads and downloads: together they keep at most
-        # max_concurrent_requests requests in flight (each had its own pools of that size).
-        self._gate = threading.BoundedSemaphore(options.max_concurrent_requests)
+        # Runs the sub-jobs' uploads and downloads: together they keep at most
+        # max_concurrent_requests requests in flight, uploads first, in sub-job order.
+        self._requests = PriorityPool(
+            options.max_concurrent_requests, name=f"{job_id[-8:]}-request"
+        )
 
     # -- creation --------------------------------------------------------------------------
     @classmethod
@@ -344,7 +351,7 @@ class NexusCompositeJob(JobV1):
             }
             slot.job = job
             slot.submit_error = None
-            job.request_gate = self._gate
+            job.request_executor = self._requests.lane(_UPLOAD, slot.index)
             self._save()  # the idempotency key is on disk before the lookup and the POST
             job.submit()  # submit or adopt: the key is looked up first
         except Exception as exc:
@@ -633,7 +640,7 @@ class NexusCompositeJob(JobV1):
             job = slot.job
             if job is None or not job.submitted or slot.submit_error is not None:
                 return
-            job.request_gate = self._gate
+            job.request_executor = self._requests.lane(_DOWNLOAD, slot.index)
             remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 job.wait_for_final_state(timeout=remaining)

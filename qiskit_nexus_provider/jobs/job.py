@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,7 +66,7 @@ class NexusJob(JobV1):
         self.state: dict[str, Any] = dict(state or {})
         self.handle: Any = None
         """Runtime handle of the transport (an Aer job for offline jobs); never persisted."""
-        self.request_gate: threading.Semaphore | None = None
+        self.request_executor: Executor | None = None
         """Entered around each upload and download of a remote job: the semaphore a composite
         job shares among its sub-jobs, so that together they keep at most
         ``max_concurrent_requests`` requests in flight; ``None`` for a job on its own (its

@@ -72,3 +72,29 @@ def test_encodings_of_slots_cancelled_before_submission_are_dropped(
     assert all(slot.cancelled_before_submit for slot in job.slots)
     assert emulator.job_count() == jobs
     assert not backend._encoded
+
+
+@pytest.mark.parametrize(("budget", "encodings"), [(40_000, 302), (0, 304)])
+def test_later_sub_jobs_upload_what_run_encoded_within_the_budget(
+    remote: NexusProvider, monkeypatch: pytest.MonkeyPatch, budget: int, encodings: int
+) -> None:
+    """Before: the circuits after the first sub-job were encoded twice, in run() and when
+    their sub-job submitted.  Within ``KEEP_ENCODED_COMMANDS`` they are encoded once; beyond
+    it (a budget of 0 here), again by their sub-job, so that memory stays bounded."""
+    from qiskit_nexus_provider.backends import remote as remote_module
+
+    calls = [0]
+    encode = remote_module.to_pytket_dict
+
+    def counting(circuit):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        return encode(circuit)
+
+    monkeypatch.setattr(remote_module, "to_pytket_dict", counting)
+    monkeypatch.setattr(remote_module, "KEEP_ENCODED_COMMANDS", budget)
+    backend = remote.get_backend("aer_simulator")
+    circuits = [transpile(_good(), backend) for _ in range(302)]
+    result = backend.run(circuits, shots=5, **FAST).result()
+    assert [c.get("1") for c in result.get_counts()] == [5] * 302
+    assert calls[0] == encodings
+    assert not backend._encoded

@@ -26,8 +26,9 @@ def test_301_circuits_become_two_sub_jobs_of_300_and_1(remote: NexusProvider, em
     assert backend.max_circuits == 300
     circuits = transpile([encode_index(i, 9) for i in range(301)], backend)
     before = {j["id"] for j in emu.jobs()}
-    # Even a larger max_circuits_per_job cannot exceed the service's hard limit.
-    job = backend.run(circuits, shots=1, max_circuits_per_job=1000, **FAST)
+    # Even a larger max_circuits_per_job cannot exceed the service's hard limit; it says so.
+    with pytest.warns(UserWarning, match=r"max_circuits_per_job=1000 is above the 300 circuits"):
+        job = backend.run(circuits, shots=1, max_circuits_per_job=1000, **FAST)
     assert isinstance(job, NexusCompositeJob)
     result = job.result(timeout=300)
     assert [result.get_counts(i) for i in (0, 299, 300)] == [

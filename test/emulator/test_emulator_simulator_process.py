@@ -1,0 +1,73 @@
+"""Simulations run in a process of their own: the server answers while a job simulates, and a
+simulation process that dies fails its job's items without taking the emulator down."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from emulator_support import Api
+from pytket import Circuit
+
+from qiskit_nexus_provider.emulator import NexusEmulator
+from qiskit_nexus_provider.emulator import simulator_process as sp
+
+NOISY = {"type": "QuantinuumConfig", "device_name": "H2-1E"}
+
+
+def entangling(n_qubits: int) -> Circuit:
+    """A native H-series circuit whose noisy simulation takes a while (about 1 s on 2 cores)."""
+    circuit = Circuit(n_qubits, n_qubits)
+    for layer in range(4):
+        for q in range(n_qubits):
+            circuit.PhasedX(0.5, 0.1 * (q + layer), q)
+        for q in range(layer % 2, n_qubits - 1, 2):
+            circuit.ZZPhase(0.3, q, q + 1)
+    return circuit.measure_all()
+
+
+def observe_running(api: Api, job_id: str, times: int) -> int:
+    """Query the job's status until it has been seen RUNNING ``times`` times; the count seen.
+
+    Before, the server answered no request while qiskit-aer ran (it holds the interpreter
+    lock), so a query sent during the simulation was answered when the job was COMPLETED.
+    """
+    seen, event = 0, threading.Event()
+    while seen < times:
+        status = api.status(job_id)["status"]
+        if status == "RUNNING":
+            seen += 1
+        elif status not in ("SUBMITTED", "QUEUED"):
+            return seen
+        else:
+            event.wait(0.005)
+    return seen
+
+
+def test_the_server_answers_while_a_job_simulates(api: Api, emulator: NexusEmulator) -> None:
+    project = api.project()
+    circuit_id = api.circuit(project, entangling(14), name="slow")
+    job_id = api.submit(project, [circuit_id], NOISY, shots=100)["data"]["id"]
+    assert observe_running(api, job_id, 5) == 5
+    assert emulator.wait_idle(300)
+    assert api.status(job_id)["status"] == "COMPLETED"
+
+
+def test_a_simulation_process_that_dies_fails_its_items_and_the_next_job_runs(
+    api: Api, emulator: NexusEmulator
+) -> None:
+    project = api.project()
+    slow = api.circuit(project, entangling(14), name="slow")
+    job_id = api.submit(project, [slow], NOISY, shots=100)["data"]["id"]
+    assert observe_running(api, job_id, 1) == 1
+    child: Any = sp._child
+    assert child is not None
+    child.process.kill()  # as the kernel's out-of-memory killer would
+    assert emulator.wait_idle(300)
+    job = api.job(job_id)
+    assert job["data"]["attributes"]["status"]["status"] == "ERROR"
+    item = job["data"]["attributes"]["definition"]["items"][0]
+    assert "simulation process died" in item["status"]["message"]
+    quick = api.circuit(project, entangling(2), name="quick")
+    after = api.run(project, [quick], NOISY, shots=10)
+    assert after["data"]["attributes"]["status"]["status"] == "COMPLETED"
