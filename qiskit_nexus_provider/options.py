@@ -70,7 +70,13 @@ class NexusOptions(BaseModel, Mapping[str, Any]):
         default=True, description="Show tqdm progress bars on large submissions and long waits."
     )
     poll_interval: float = Field(
-        default=1.0, gt=0, le=3600, description="First wait between status queries, in seconds."
+        default=1.0,
+        gt=0,
+        le=3600,
+        description=(
+            "First wait between status queries, in seconds (remote jobs poll only when they "
+            "cannot listen to the status stream)."
+        ),
     )
     poll_max_interval: float = Field(
         default=30.0, gt=0, le=3600, description="Cap of the doubling wait between status queries."

@@ -8,6 +8,7 @@ it); authentication, retries, timeouts and error mapping are the job of
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
@@ -23,7 +24,8 @@ from quantinuum_schemas.models.backend_config import BaseBackendConfig
 from .backend_configs import parse_backend_config, serialise_backend_config
 from .config import RetryPolicy, Timeouts
 from .credentials import resolve_base_url, resolve_credentials
-from .errors import AmbiguousResourceError, NexusAPIError
+from .encoded import EncodedCircuit, circuit_upload_body
+from .errors import AmbiguousResourceError, NexusAPIError, NexusConnectionError
 from .http import Reply
 from .models import (
     BackendInfo,
@@ -370,7 +372,7 @@ class NexusClient:
     def upload_circuit(
         self,
         project_id: str,
-        circuit: Mapping[str, Any],
+        circuit: Mapping[str, Any] | EncodedCircuit,
         name: str,
         properties: Mapping[str, Any] | None = None,
     ) -> str:
@@ -381,7 +383,8 @@ class NexusClient:
 
         Args:
             project_id: The project to upload to.
-            circuit: The circuit in pytket's JSON form (``Circuit.to_dict()``).
+            circuit: The circuit in pytket's JSON form (``Circuit.to_dict()``), or that form
+                already encoded (:class:`.EncodedCircuit`, sent as it is).
             name: The circuit's name (it replaces the name inside ``circuit``).
             properties: Annotation properties (str to bool/int/float/str).  Default: the
                 ``properties`` already in ``circuit``, if any.
@@ -391,18 +394,28 @@ class NexusClient:
         """
         if not name:
             raise ValueError("A circuit must have a non-empty name")
-        if not isinstance(circuit, Mapping):
-            raise TypeError("circuit must be a pytket Circuit.to_dict() dictionary")
-        if properties is None:
-            properties = circuit.get("properties") or {}
-        attributes = {**dict(circuit), "name": name, "properties": dict(properties)}
-        body = {
-            "data": {
-                "attributes": attributes,
-                "relationships": _project_relationship(project_id),
-                "type": "circuit",
+        if isinstance(circuit, EncodedCircuit):
+            body: Any = circuit_upload_body(
+                circuit,
+                name,
+                circuit.properties if properties is None else properties,
+                _project_relationship(project_id),
+            )
+        elif isinstance(circuit, Mapping):
+            if properties is None:
+                properties = circuit.get("properties") or {}
+            attributes = {**dict(circuit), "name": name, "properties": dict(properties)}
+            body = {
+                "data": {
+                    "attributes": attributes,
+                    "relationships": _project_relationship(project_id),
+                    "type": "circuit",
+                }
             }
-        }
+        else:
+            raise TypeError(
+                "circuit must be a pytket Circuit.to_dict() dictionary or an EncodedCircuit"
+            )
         resource = self._transport.call(
             "POST",
             CIRCUITS,
@@ -417,7 +430,7 @@ class NexusClient:
     def upload_circuits(
         self,
         project_id: str,
-        circuits: Sequence[tuple[str, Mapping[str, Any]]],
+        circuits: Sequence[tuple[str, Mapping[str, Any] | EncodedCircuit]],
         *,
         max_workers: int = 8,
         progress: Callable[[int], None] | None = None,
@@ -427,7 +440,7 @@ class NexusClient:
 
         Args:
             project_id: The project to upload to.
-            circuits: ``(name, circuit dict)`` pairs.
+            circuits: ``(name, circuit)`` pairs (a dictionary or an :class:`.EncodedCircuit`).
             max_workers: Number of concurrent uploads.
             progress: Called in the calling thread with the number of uploads done so far,
                 after each upload completes.
@@ -704,6 +717,56 @@ class NexusClient:
         return self._transport.call(
             "GET", f"{JOBS}/{_quote(job_id)}/attributes/status", params=[SCOPE_USER], parse=parse
         )
+
+    def stream_job_status(
+        self, job_id: str, *, timeout: float | None, open_timeout: float = 10.0
+    ) -> Iterator[JobStatus]:
+        """The statuses of a job from Nexus's status stream (a websocket): its current status,
+        then each change, until the server closes the stream (after a final status) or
+        ``timeout`` seconds pass.
+
+        The stream tells at once that a job finished, where polling tells it up to a poll
+        interval late, and costs no request per status.
+
+        Args:
+            job_id: The job id.
+            timeout: Seconds to listen in all; ``None``: until the server closes the stream.
+            open_timeout: Seconds allowed to open the stream.
+
+        Yields:
+            Job statuses.
+
+        Raises:
+            NexusConnectionError: The stream could not be opened, broke or sent something that
+                is not a job status.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        path = f"{JOBS}/{_quote(job_id)}/attributes/status/ws"
+        from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+
+        connection = self._transport.open_websocket(path, open_timeout=open_timeout)
+        with connection:
+            while True:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return
+                try:
+                    message = connection.recv(timeout=remaining)
+                except TimeoutError:
+                    return
+                except ConnectionClosedOK:
+                    return
+                except (ConnectionClosed, OSError) as exc:
+                    failure = type(exc).__name__
+                    message = f"status stream of job {job_id} broke ({failure})"
+                    raise NexusConnectionError(message) from None
+                try:
+                    status = JobStatus.model_validate_json(message)
+                except pydantic.ValidationError:
+                    raise NexusConnectionError(
+                        f"status stream of job {job_id} sent something that is not a job status"
+                    ) from None
+                yield status
 
     def list_jobs(
         self,

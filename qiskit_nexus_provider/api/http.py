@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import unquote, urlencode, urlsplit
@@ -30,6 +31,7 @@ import urllib3.exceptions
 from urllib3 import HTTPHeaderDict
 
 __all__ = [
+    "EncodedJSON",
     "Params",
     "PoolSender",
     "Reply",
@@ -37,6 +39,7 @@ __all__ = [
     "Sender",
     "SessionSender",
     "encode_json",
+    "tls_context",
     "user_agent",
 ]
 
@@ -57,13 +60,28 @@ def user_agent() -> str:
         return "qiskit-nexus-provider"
 
 
+class EncodedJSON:
+    """A request body already encoded as JSON (UTF-8 bytes), sent as it is.
+
+    Args:
+        data: The encoded document.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+
 def encode_json(body: Any) -> bytes:
-    """A request body as compact JSON.
+    """A request body as compact JSON (an :class:`EncodedJSON` as it is).
 
     Raises:
         ValueError: ``body`` holds NaN or infinity, which JSON cannot express.
         TypeError: ``body`` holds something JSON cannot express.
     """
+    if isinstance(body, EncodedJSON):
+        return body.data
     return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
 
 
@@ -217,6 +235,17 @@ def _ca_bundle() -> tuple[str | None, str | None]:
     if not os.path.exists(path):
         raise ValueError(f"{name}={path!r}: no such CA bundle file or directory")
     return (None, path) if os.path.isdir(path) else (path, None)
+
+
+def tls_context() -> ssl.SSLContext:
+    """An SSL context that verifies servers against the CA bundle of the requests
+    (:func:`_ca_bundle`), for the connections ``urllib3`` does not make (websockets).
+
+    Raises:
+        ValueError: The CA bundle named by the environment does not exist.
+    """
+    cafile, capath = _ca_bundle()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
 
 
 def environment_proxy(base_url: str) -> str | None:

@@ -53,9 +53,13 @@ from .http import (
     SessionSender,
     encode_json,
     environment_proxy,
+    tls_context,
     user_agent,
 )
 from .warn import warn_user
+
+_SILENT = logging.getLogger(__name__ + ".websocket")
+_SILENT.disabled = True  # the websockets library's debug log would show the Cookie header
 
 __all__ = ["DEFAULT_POOL_SIZE", "REFRESH_PATH", "Transport", "user_agent"]
 
@@ -376,6 +380,63 @@ class Transport:
                 DeprecationWarning,
             )
         return response
+
+    # ----------------------------------------------------------------------------------------
+    # Websockets
+
+    def open_websocket(self, path: str, *, open_timeout: float) -> Any:
+        """Open a websocket to ``path`` on the configured server, authenticated as requests are
+        (the access token in the ``myqos_id`` cookie, refreshed once if the server refuses it).
+
+        ``ws://`` for an ``http`` base URL (loopback only, see :func:`.check_secure_url`),
+        ``wss://`` with the CA bundle of the requests for ``https``; the environment's proxy
+        as for requests, none for a loopback host.  The websockets library logs nothing (its
+        debug log would hold the cookie).
+
+        Args:
+            path: The endpoint, such as ``/api/jobs/v1beta3/{id}/attributes/status/ws``.
+            open_timeout: Seconds allowed for the connection and the handshake.
+
+        Returns:
+            A ``websockets.sync.client.ClientConnection``.
+
+        Raises:
+            NexusConnectionError: The websocket could not be opened (the message names the
+                reason, never a token); also when this transport sends through a caller's
+                ``requests.Session``, whose settings a websocket cannot follow.
+        """
+        if not isinstance(self.sender, PoolSender):
+            raise NexusConnectionError("websockets go only through the client's own pools")
+        from websockets.exceptions import InvalidStatus
+        from websockets.sync.client import connect
+
+        parts = urlsplit(self.base_url)
+        secure = parts.scheme == "https"
+        url = f"{'wss' if secure else 'ws'}://{parts.netloc}{path}"
+        options: dict[str, Any] = {
+            "open_timeout": open_timeout,
+            "user_agent_header": user_agent(),
+            "logger": _SILENT,
+            "proxy": None
+            if is_loopback_host(parts.hostname or "")
+            else environment_proxy(self.base_url),
+        }
+        if secure:
+            options["ssl"] = tls_context()
+        token = self.tokens.ensure_access_token(self._refresh_tokens)
+        for attempt in (1, 2):
+            try:
+                return connect(url, additional_headers={"Cookie": access_cookie(token)}, **options)
+            except InvalidStatus as exc:
+                status = exc.response.status_code
+                if status == 401 and attempt == 1:
+                    token = self.tokens.refresh(token, self._refresh_tokens)
+                    continue
+                failure = f"HTTP {status}"
+            except Exception as exc:  # OSError, TimeoutError, handshake and proxy errors
+                failure = type(exc).__name__
+            break
+        raise NexusConnectionError(f"websocket {path} could not be opened ({failure})")
 
     def _wait(self, method: str, path: str, attempt: int, delay: float, why: str) -> None:
         self.last_failure = f"{method} {path}: {why}"

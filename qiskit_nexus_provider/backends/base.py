@@ -245,8 +245,8 @@ class NexusBackend(BackendV2):
         timeout: float | None,
         callback: WaitCallback | None,
         wait: float | None = None,
-    ) -> None:
-        """Return once ``job`` is final."""
+    ) -> StatusReport | None:
+        """Return once ``job`` is final; its final status, if the wait learnt it."""
 
     @abstractmethod
     def job_result(self, job: NexusJob) -> Any:

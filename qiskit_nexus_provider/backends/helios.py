@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from qiskit import QuantumCircuit
@@ -216,29 +216,10 @@ class HeliosBackend(RemoteNexusBackend):
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(header, program_ids))
 
-    def _result_payloads(
-        self,
-        result_ids: list[str],
-        clbits: list[list[tuple[Any, ...]]],
-        *,
-        max_workers: int,
-        executor: Executor | None = None,
-    ) -> list[dict[str, Any]]:
-        """The items' QSYS results (QIR output text), as pytket ``BackendResult`` dictionaries."""
-        client = self.client
-
-        def fetch(result_id: str) -> Any:
-            return get_qsys_result(client, result_id)
-
-        if executor is not None:
-            texts = list(executor.map(fetch, result_ids))
-        else:
-            with ThreadPoolExecutor(max_workers=max_workers) as pool:
-                texts = list(pool.map(fetch, result_ids))
-        return [
-            qir_output_to_pytket(text, [(str(b[0]), int(b[1])) for b in bits])
-            for text, bits in zip(texts, clbits, strict=True)
-        ]
+    def _result_payload(self, result_id: str, clbits: list[tuple[Any, ...]]) -> dict[str, Any]:
+        """One item's QSYS result (QIR output text), as a pytket ``BackendResult`` dictionary."""
+        text = get_qsys_result(self.client, result_id)
+        return qir_output_to_pytket(text, [(str(b[0]), int(b[1])) for b in clbits])
 
     def estimate_cost(
         self,

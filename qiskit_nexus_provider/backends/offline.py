@@ -186,7 +186,7 @@ class OfflineSimulatorBackend(NexusBackend):
         timeout: float | None,
         callback: WaitCallback | None,
         wait: float | None = None,
-    ) -> None:
+    ) -> StatusReport | None:
         if not job.state.get("cancelled"):
             try:
                 job.handle.result(timeout=timeout)
@@ -198,6 +198,7 @@ class OfflineSimulatorBackend(NexusBackend):
                 pass
         if callback is not None:
             callback(job.job_id(), job.status(), job)
+        return None
 
     def job_result(self, job: NexusJob) -> Any:
         result: Result = job.handle.result()

@@ -14,9 +14,10 @@ import json
 import logging
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import pydantic
@@ -33,6 +34,7 @@ from quantinuum_schemas.models.backend_config import (
 from ..api.backend_configs import BackendConfigError, backend_config_class, build_backend_config
 from ..api.client import CLIENT_KEY_PROPERTY, NexusClient
 from ..api.credentials import resolve_base_url, resolve_credentials
+from ..api.encoded import EncodedCircuit
 from ..api.errors import DataGoneError, NexusAPIError, ResourceNotFoundError
 from ..api.models import BackendInfo, JobStatusEnum, PropertySpec, Resource
 from ..api.models import JobStatus as JobStatusModel
@@ -68,12 +70,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-KEEP_ENCODED_COMMANDS = 40_000
-"""Commands of encoded circuits :meth:`RemoteNexusBackend.prepare_circuits` keeps for the upload
-beyond the first sub-job's, about 64 MB: an encoded command takes about 1.6 kB of memory
-(``tracemalloc`` over 500 transpiled ``random_circuit(5, 20)``, 2026-12-01).  Within it, a
-composite job's later sub-jobs upload what :meth:`~RemoteNexusBackend.run` encoded instead of
-encoding it again (on 1000 small circuits, 700 encodings, 7 % of the client's CPU)."""
+KEEP_ENCODED_BYTES = 64 * 1024 * 1024
+"""Bytes of encoded circuits (:class:`.EncodedCircuit`) :meth:`RemoteNexusBackend.prepare_circuits`
+keeps for the upload beyond the first sub-job's.  Within it, a composite job's later sub-jobs
+upload what :meth:`~RemoteNexusBackend.run` encoded instead of encoding it again (on 1000 small
+circuits, 700 encodings, 7 % of the client's CPU)."""
 
 STANDARD_GATE_NAMES = frozenset(get_standard_gate_name_mapping())
 """Qiskit's standard gates: what ``to_pytket_dict`` encodes without a fallback."""
@@ -204,7 +205,7 @@ class RemoteNexusBackend(NexusBackend):
         self._target: Target | None = None
         self._lock = threading.Lock()
         self._seed_warned = False
-        self._encoded: dict[int, tuple[QuantumCircuit, dict[str, Any]]] = {}
+        self._encoded: dict[int, tuple[QuantumCircuit, EncodedCircuit]] = {}
         """pytket JSON of circuits encoded by :meth:`prepare_circuits`, by ``id``, until the
         (sub-)job that uploads them takes it."""
 
@@ -214,10 +215,11 @@ class RemoteNexusBackend(NexusBackend):
     def prepare_circuits(self, circuits: Sequence[QuantumCircuit]) -> None:
         """Encode every circuit now, so that one pytket cannot express fails :meth:`run` before
         anything is uploaded (sub-jobs of a composite otherwise encode when they submit, after
-        earlier sub-jobs were uploaded and started).  The encodings of the first
-        :attr:`service_max_circuits` circuits wait for the upload, and those of later ones
-        while the kept encodings hold at most :data:`KEEP_ENCODED_COMMANDS` commands in all;
-        the rest are encoded again by their sub-job, so that memory stays bounded.
+        earlier sub-jobs were uploaded and started).  The encodings, as the JSON of the upload
+        (:class:`.EncodedCircuit`), of the first :attr:`service_max_circuits` circuits wait for
+        the upload, and those of later ones while the kept encodings hold at most
+        :data:`KEEP_ENCODED_BYTES` in all; the rest are encoded again by their sub-job, so that
+        memory stays bounded.
 
         Raises:
             CircuitValidationError: a circuit cannot be written as a pytket circuit; the
@@ -225,21 +227,18 @@ class RemoteNexusBackend(NexusBackend):
         """
         # Kept for the upload: the first sub-job's worth (at most the service's circuits per
         # job), then more while they stay within the budget.  The rest are checked and dropped,
-        # then encoded again when their sub-job submits: keeping all of a 10 000-circuit batch
-        # would hold about 600 MB (62 MB per 1000 transpiled 5-qubit circuits), more than a
-        # composite job's whole peak.
+        # then encoded again when their sub-job submits.
         keep = self.service_max_circuits or len(circuits)
-        budget = KEEP_ENCODED_COMMANDS
-        encoded: dict[int, tuple[QuantumCircuit, dict[str, Any]]] = {}
+        budget = KEEP_ENCODED_BYTES
+        encoded: dict[int, tuple[QuantumCircuit, EncodedCircuit]] = {}
         for index, circuit in enumerate(circuits):
             if id(circuit) in encoded:
                 continue
             try:
-                body = to_pytket_dict(circuit)
-                size = len(body["commands"])
-                if index < keep or size <= budget:
+                body = EncodedCircuit(to_pytket_dict(circuit))
+                if index < keep or len(body) <= budget:
                     encoded[id(circuit)] = (circuit, body)
-                    budget -= size
+                    budget -= len(body)
             except Exception as exc:  # ours, or qiskit_to_tk's for what it cannot convert
                 reason = str(exc) if isinstance(exc, CircuitValidationError) else repr(exc)
                 raise CircuitValidationError(
@@ -253,14 +252,14 @@ class RemoteNexusBackend(NexusBackend):
             for circuit in circuits:
                 self._encoded.pop(id(circuit), None)
 
-    def _pytket_dict(self, circuit: QuantumCircuit) -> dict[str, Any]:
+    def _pytket_json(self, circuit: QuantumCircuit) -> EncodedCircuit:
         """The circuit's encoding from :meth:`prepare_circuits`, else encoded now (a restored
         or re-run sub-job)."""
         with self._lock:
             cached = self._encoded.get(id(circuit))
         if cached is not None and cached[0] is circuit:
             return cached[1]
-        return to_pytket_dict(circuit)
+        return EncodedCircuit(to_pytket_dict(circuit))
 
     @property
     def info(self) -> BackendInfo:
@@ -455,7 +454,7 @@ class RemoteNexusBackend(NexusBackend):
     def _upload_programs(self, job: NexusJob, project_id: str) -> list[str]:
         """Upload the job's circuits (as pytket JSON) with their headers; ids in order."""
         options = job.options
-        encoded = _encode_all(job.circuits, options.nexus_properties, self._pytket_dict)
+        encoded = _encode_all(job.circuits, options.nexus_properties, self._pytket_json)
         self.forget_prepared(job.circuits)
         bar = progress_bar(
             len(encoded),
@@ -544,19 +543,43 @@ class RemoteNexusBackend(NexusBackend):
         timeout: float | None,
         callback: WaitCallback | None,
         wait: float | None = None,
-    ) -> None:
+    ) -> StatusReport | None:
         def on_status(report: StatusReport) -> None:
             if callback is not None:
                 callback(job.job_id(), report.status, job)
 
-        poll_until_final(
+        deadline = None if timeout is None else time.monotonic() + timeout
+        final = self._stream_until_final(job, timeout, on_status)
+        if final is not None:
+            return final
+        return poll_until_final(
             lambda: self.job_status(job),
-            timeout=timeout,
+            timeout=None if deadline is None else max(0.0, deadline - time.monotonic()),
             initial_interval=wait if wait is not None else job.options.poll_interval,
             max_interval=job.options.poll_max_interval,
             on_status=on_status,
             what=f"job {job.job_id()}",
+            reported_timeout=timeout,
         )
+
+    def _stream_until_final(
+        self, job: NexusJob, timeout: float | None, on_status: Callable[[StatusReport], None]
+    ) -> StatusReport | None:
+        """Wait on Nexus's status stream; the final status it showed.
+
+        ``None`` when the stream could not be opened, broke, or ended (``timeout``) first:
+        polling then takes over for what is left of the timeout, so a wait never depends on
+        the stream (a proxy that refuses websockets, an older server).
+        """
+        try:
+            for status in self.client.stream_job_status(job.state["nexus_job_id"], timeout=timeout):
+                report = map_status(status.status, status.message, status.error_detail)
+                on_status(report)
+                if report.final:
+                    return report
+        except NexusAPIError as exc:
+            logger.debug("status stream of %s: %s; polling", job.job_id(), exc)
+        return None
 
     def job_result(self, job: NexusJob) -> Any:
         client = self.client
@@ -573,15 +596,24 @@ class RemoteNexusBackend(NexusBackend):
                 raise NexusAPIError(f"item {item.item_id} of job {job.job_id()} has no result")
             result_ids.append(item.result_id)
         clbits_of = [[tuple(b) for b in header["clbits"]] for header in headers]
-        payloads = self._result_payloads(
-            result_ids,
-            clbits_of,
-            max_workers=job.options.max_concurrent_requests,
-            executor=job.request_executor,
-        )
+        keep_memory = job.options.memory
+
+        def download(result_id: str, clbits: list[tuple[Any, ...]]) -> Any:
+            # Decoded as soon as downloaded, so that the result's JSON dies young: kept until
+            # every result was in, their objects set off full garbage collections.
+            return decode_result(
+                self._result_payload(result_id, clbits), clbits, [], memory=keep_memory
+            )
+
+        executor = job.request_executor
+        if executor is not None:
+            decoded = list(executor.map(download, result_ids, clbits_of))
+        else:
+            threads = max(1, min(job.options.max_concurrent_requests, len(result_ids)))
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                decoded = list(pool.map(download, result_ids, clbits_of))
         experiments = []
-        for header, payload, clbits in zip(headers, payloads, clbits_of, strict=True):
-            counts, memory = decode_result(payload, clbits, [], memory=job.options.memory)
+        for header, (counts, memory) in zip(headers, decoded, strict=True):
             public = {k: v for k, v in header.items() if k != "clbits"}
             experiments.append(
                 successful_experiment(
@@ -618,27 +650,14 @@ class RemoteNexusBackend(NexusBackend):
         with ThreadPoolExecutor(max_workers=8) as pool:
             return list(pool.map(header, program_ids))
 
-    def _result_payloads(
-        self,
-        result_ids: list[str],
-        clbits: list[list[tuple[Any, ...]]],
-        *,
-        max_workers: int,
-        executor: Executor | None = None,
-    ) -> list[dict[str, Any]]:
-        """The pytket ``BackendResult`` dictionaries of the items' results, in order.
+    def _result_payload(self, result_id: str, clbits: list[tuple[Any, ...]]) -> dict[str, Any]:
+        """The pytket ``BackendResult`` dictionary of one item's result.
 
         Args:
-            result_ids: The items' result ids.
-            clbits: Each item's clbits as the Qiskit header names them (``(register, index)``).
-            max_workers: Concurrent downloads (the ``max_concurrent_requests`` option).
-            executor: Runs the downloads instead of a pool of ``max_workers`` threads of their
-                own (a composite job's shared :class:`.PriorityPool`).
+            result_id: The item's result id.
+            clbits: The item's clbits as the Qiskit header names them (``(register, index)``).
         """
-        if executor is not None:
-            return list(executor.map(self.client.get_result, result_ids))
-        with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            return list(pool.map(self.client.get_result, result_ids))
+        return self.client.get_result(result_id)
 
     def cancel_job(self, job: NexusJob) -> bool:
         try:
@@ -682,15 +701,14 @@ def _header_with_bits(circuit: QuantumCircuit) -> dict[str, Any]:
 def _encode_all(
     circuits: list[QuantumCircuit],
     properties: dict[str, Any],
-    encode: Callable[[QuantumCircuit], dict[str, Any]] = to_pytket_dict,
-) -> list[tuple[str, dict[str, Any]]]:
+    encode: Callable[[QuantumCircuit], EncodedCircuit],
+) -> list[tuple[str, EncodedCircuit]]:
     encoded = []
     for index, circuit in enumerate(circuits):
-        # A new top-level dict: a cached encoding may serve several items of the batch.
-        body = {
-            **encode(circuit),
-            "properties": {**properties, HEADER_PROPERTY: json.dumps(_header_with_bits(circuit))},
-        }
+        # Each item its own properties; the circuit's JSON is shared by the items it serves.
+        body = encode(circuit).with_properties(
+            {**properties, HEADER_PROPERTY: json.dumps(_header_with_bits(circuit))}
+        )
         encoded.append((circuit.name or f"circuit-{index}", body))
     return encoded
 

@@ -144,6 +144,14 @@ class FaultInjector:
                 return _Decision("disconnect", cfg.latency)
             return _Decision(None, cfg.latency)
 
+    @property
+    def misbehaving(self) -> bool:
+        """Whether requests may fail now (an error, rate-limit or disconnect rate above 0):
+        the emulator's status streams close, as connections drop when a service fails."""
+        with self._lock:
+            cfg = self._config
+            return bool(cfg.error_rate or cfg.rate_limit_rate or cfg.disconnect_rate)
+
     def request_started(self) -> None:
         """Count a request entering the application."""
         with self._lock:
@@ -237,6 +245,9 @@ class FaultMiddleware:
         self.injector = injector
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and not scope["path"].startswith(_EXEMPT_PREFIXES):
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http" or scope["path"].startswith(_EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
@@ -245,6 +256,25 @@ class FaultMiddleware:
             await self._handle(scope, receive, send)
         finally:
             self.injector.request_finished()
+
+    async def _websocket(self, scope: Any, receive: Any, send: Any) -> None:
+        """A websocket handshake draws a fault as a request does: an error or a rate limit is
+        its answer (the handshake fails with that status), a disconnect refuses it with 502;
+        the stream itself closes while faults are set (see the status stream route)."""
+        path = scope["path"]
+        decision = self.injector.decide()
+        if decision.latency > 0:
+            await asyncio.sleep(decision.latency)
+        if decision.kind is None:
+            await self.app(scope, receive, send)
+            return
+        status = decision.status or 502
+        await receive()  # websocket.connect
+        body = json.dumps(error_body(f"Injected fault: {decision.kind}")).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": body, "more_body": False})
+        self.injector.record("WEBSOCKET", path, status, decision.kind)
 
     async def _handle(self, scope: Any, receive: Any, send: Any) -> None:
         method, path = scope["method"], scope["path"]

@@ -25,6 +25,32 @@ __all__ = ["NexusEmulator"]
 
 logger = logging.getLogger(__name__)
 
+_SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization"})
+
+
+class _RedactSecretHeaders(logging.Filter):
+    """Hide the values of secret headers in the websockets library's handshake log.
+
+    The websocket implementation uvicorn serves the status stream with logs every handshake
+    header at DEBUG (``"< %s: %s"``) on ``uvicorn.error``, the access token's ``Cookie``
+    included; tokens never go to logs, not even the emulator's.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            isinstance(args, tuple)
+            and len(args) == 2
+            and str(args[0]).lower() in _SECRET_HEADERS
+            and record.msg in ("< %s: %s", "> %s: %s")
+        ):
+            record.args = (args[0], "***")
+        return True
+
+
+_REDACT = _RedactSecretHeaders()
+logging.getLogger("uvicorn.error").addFilter(_REDACT)
+
 _STARTUP_TIMEOUT = 30.0
 
 

@@ -158,7 +158,10 @@ class NexusJob(JobV1):
         if self._final is not None:
             return
         started = time.monotonic()
-        self.transport.wait_job(self, timeout, callback, wait)
+        final = self.transport.wait_job(self, timeout, callback, wait)
+        if final is not None and final.final:
+            self._final = final  # as status_report() records it, without asking again
+            return
         self._with_retries(self.status_report, timeout, started, "status")
 
     def result(self, timeout: float | None = None) -> Result:

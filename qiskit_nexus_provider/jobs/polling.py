@@ -86,6 +86,7 @@ def poll_until_final(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     what: str = "job",
+    reported_timeout: float | None = None,
 ) -> StatusReport:
     """Query until the status is final, waiting ``initial_interval``, doubling to ``max_interval``.
 
@@ -101,6 +102,8 @@ def poll_until_final(
         sleep: the sleep function (tests inject a fake clock).
         clock: monotonic clock.
         what: name used in the timeout message.
+        reported_timeout: the timeout the message names, when ``timeout`` is what is left of
+            it (default: ``timeout``).
 
     Returns:
         The final status.
@@ -126,7 +129,9 @@ def poll_until_final(
         if timeout is not None:
             remaining = timeout - (clock() - start)
             if remaining <= 0:
-                raise _timeout_error(timeout, what, last)
+                raise _timeout_error(
+                    timeout if reported_timeout is None else reported_timeout, what, last
+                )
             sleep(min(interval, remaining))
         else:
             sleep(interval)

@@ -68,8 +68,11 @@ class JobTransport(Protocol):
         timeout: float | None,
         callback: WaitCallback | None,
         wait: float | None = None,
-    ) -> None:
+    ) -> StatusReport | None:
         """Return once the job is final; ``wait`` overrides the first polling interval.
+
+        Returns:
+            The final status, when the wait learnt it (``None``: the caller asks for it).
 
         Raises:
             qiskit.providers.JobTimeoutError: ``timeout`` seconds passed first.

@@ -74,12 +74,12 @@ def test_encodings_of_slots_cancelled_before_submission_are_dropped(
     assert not backend._encoded
 
 
-@pytest.mark.parametrize(("budget", "encodings"), [(40_000, 302), (0, 304)])
+@pytest.mark.parametrize(("budget", "encodings"), [(64 * 1024 * 1024, 302), (0, 304)])
 def test_later_sub_jobs_upload_what_run_encoded_within_the_budget(
     remote: NexusProvider, monkeypatch: pytest.MonkeyPatch, budget: int, encodings: int
 ) -> None:
     """Before: the circuits after the first sub-job were encoded twice, in run() and when
-    their sub-job submitted.  Within ``KEEP_ENCODED_COMMANDS`` they are encoded once; beyond
+    their sub-job submitted.  Within ``KEEP_ENCODED_BYTES`` they are encoded once; beyond
     it (a budget of 0 here), again by their sub-job, so that memory stays bounded."""
     from qiskit_nexus_provider.backends import remote as remote_module
 
@@ -91,7 +91,7 @@ def test_later_sub_jobs_upload_what_run_encoded_within_the_budget(
         return encode(circuit)
 
     monkeypatch.setattr(remote_module, "to_pytket_dict", counting)
-    monkeypatch.setattr(remote_module, "KEEP_ENCODED_COMMANDS", budget)
+    monkeypatch.setattr(remote_module, "KEEP_ENCODED_BYTES", budget)
     backend = remote.get_backend("aer_simulator")
     circuits = [transpile(_good(), backend) for _ in range(302)]
     result = backend.run(circuits, shots=5, **FAST).result()

@@ -62,3 +62,28 @@ def test_qnexus_default_workflow_over_tls(tls_emulator: NexusEmulator, tmp_path:
     assert out["execute_shots"] == 50
     assert set(out["compiled_ops"]) <= {"PhasedX", "ZZPhase", "Rz", "Measure"}
     assert out["ws_status"] == "COMPLETED" and out["default_status"] == "COMPLETED"
+
+
+def test_the_provider_waits_on_the_wss_status_stream(
+    tls_emulator: NexusEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over TLS the stream is ``wss://``, verified against the requests' CA bundle."""
+    from qiskit import QuantumCircuit, transpile
+
+    from qiskit_nexus_provider import NexusProvider
+
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_emulator.tls_cert))
+    provider = NexusProvider(
+        token=tls_emulator.token, url=tls_emulator.url, store_path=tmp_path / "store"
+    )
+    backend = provider.get_backend("aer_simulator")
+    bell = QuantumCircuit(2, 2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure([0, 1], [0, 1])
+    job = backend.run(transpile(bell, backend), shots=10, with_progress_bar=False)
+    tls_emulator.clear_request_log()
+    job.wait_for_final_state(timeout=120)
+    queries = [e for e in tls_emulator.request_log() if e["path"].endswith("/attributes/status")]
+    assert not queries  # the wait listened to the wss stream
+    assert sum(job.result().get_counts().values()) == 10

@@ -3,7 +3,9 @@
 As qnexus 0.51's ``WebsocketStrategy`` expects (reference notes §4): the client authenticates
 with its access token in a ``Cookie: myqos_id=...`` header on the handshake; the server sends
 the job's JobStatus as a JSON text frame at once and again whenever it changes, and keeps the
-socket open until the status is terminal, then closes it normally (1000).  A handshake without
+socket open until the status is terminal, then closes it normally (1000).  While faults are
+set (:meth:`.FaultInjector.misbehaving`), open streams close with 1011, as connections drop
+when the service fails, and handshakes draw faults as requests do.  A handshake without
 a current token is refused with 401 (qnexus then refreshes and reconnects), another user's job
 with 403, an unknown job with 404 and a deleted one with 410.
 """
@@ -46,6 +48,9 @@ async def job_status_stream(websocket: WebSocket, job_id: str) -> None:
     await websocket.accept()
     last: str | None = None
     while True:
+        if context.faults.misbehaving:  # connections drop while the service fails
+            await websocket.close(code=1011, reason="injected fault")
+            return
         job = context.store.get_job(job_id)
         if job is None:  # deleted meanwhile
             await websocket.close(code=1011, reason="job deleted")
