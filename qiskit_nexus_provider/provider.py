@@ -162,8 +162,9 @@ class NexusProvider:
         if isinstance(exc, AuthenticationError):
             source = _SOURCES.get(resolve_credentials(self._token).source, "the token")
             return AuthenticationError(
-                f"Nexus at {url} rejected {source}: {exc.message}. Give a valid refresh token "
-                f"with {TOKEN_WAYS}.",
+                f"Nexus at {url} rejected {source}: {exc.message.rstrip('. ')}. Give a valid "
+                "refresh token (the long-lived token `qnx login` stores, not a short-lived "
+                f"access token) with {TOKEN_WAYS}.",
                 status_code=exc.status_code,
                 method=exc.method,
                 url=exc.url,
@@ -290,6 +291,8 @@ class NexusProvider:
             state=record.state,
             submitted=True,
         )
+        job.created = record.created
+        job.recorded_in = self.store
         if not backend.resume_job(job):
             raise StoreCorruptError(
                 self.store.file_for(job_id), "the job was persisted but never submitted"

@@ -44,6 +44,7 @@ repeat the same shots) and the whole batch is reproducible.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import logging
 import queue
 import threading
@@ -208,6 +209,7 @@ class NexusCompositeJob(JobV1):
         self._lock = threading.RLock()
         self._save_lock = threading.Lock()
         self._saved_status: str | None = None
+        self._created: datetime.datetime | None = None
         self._cancelled = False
         self._pool: ThreadPoolExecutor | None = None
         self._result: Result | None = None
@@ -853,7 +855,7 @@ class NexusCompositeJob(JobV1):
 
     def to_record(self) -> JobRecord:
         """The composite as a store record (its slots' circuits live in their own records)."""
-        return JobRecord(
+        record = JobRecord(
             kind="composite",
             job_id=self._job_id,
             backend=self._backend.spec(),
@@ -865,6 +867,11 @@ class NexusCompositeJob(JobV1):
             },
             status=self._known_status(),
         )
+        if self._created is None:
+            self._created = record.created  # later writes keep when it was first written
+        else:
+            record.created = self._created
+        return record
 
     def _save(self, store: JobStore | None = None) -> None:
         with self._save_lock:
@@ -950,6 +957,7 @@ class NexusCompositeJob(JobV1):
         try:
             slot_data = [dict(d) for d in record.state["slots"]]
             composite = cls(backend, record.job_id, [], options, store)
+            composite._created = record.created
             composite._started = True
             composite._cancelled = bool(record.state.get("cancelled"))
             composite._saved_status = record.status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 import threading
 import time
@@ -67,10 +68,15 @@ class NexusJob(JobV1):
         self.handle: Any = None
         """Runtime handle of the transport (an Aer job for offline jobs); never persisted."""
         self.request_executor: Executor | None = None
-        """Entered around each upload and download of a remote job: the semaphore a composite
-        job shares among its sub-jobs, so that together they keep at most
+        """Runs the uploads and downloads of a remote job: a lane of the pool a composite job
+        shares among its sub-jobs, so that together they keep at most
         ``max_concurrent_requests`` requests in flight; ``None`` for a job on its own (its
         thread pools are the bound).  Never persisted."""
+        self.recorded_in: JobStore | None = None
+        """The store holding this job's record (it was persisted or restored): its final
+        status is written there once known, so that ``qiskit-nexus jobs`` lists it."""
+        self.created: datetime.datetime | None = None
+        """When the job's record was first written (kept by later writes)."""
         self._submitted = submitted
         self._final: StatusReport | None = None
         self._result: Result | None = None
@@ -120,7 +126,7 @@ class NexusJob(JobV1):
             return StatusReport(JobStatus.INITIALIZING)
         report = self.transport.job_status(self)
         if report.final:
-            self._final = report
+            self._record_final(report)
         return report
 
     def status(self) -> JobStatus:
@@ -160,7 +166,7 @@ class NexusJob(JobV1):
         started = time.monotonic()
         final = self.transport.wait_job(self, timeout, callback, wait)
         if final is not None and final.final:
-            self._final = final  # as status_report() records it, without asking again
+            self._record_final(final)  # as status_report() does, without asking again
             return
         self._with_retries(self.status_report, timeout, started, "status")
 
@@ -216,6 +222,22 @@ class NexusJob(JobV1):
             self._final = None
         return accepted
 
+    def _record_final(self, report: StatusReport) -> None:
+        """Keep the final status, and write it to the job's record if it has one.
+
+        Before, a job restored in another process and collected there stayed "UNFINISHED" in
+        ``qiskit-nexus jobs``.  A record that cannot be written is logged, never raised: the
+        status is known all the same.
+        """
+        first = self._final is None
+        self._final = report
+        store = self.recorded_in
+        if first and store is not None:
+            try:
+                store.save(self.to_record())
+            except Exception as exc:
+                logger.warning("could not record the final status of %s: %s", self._job_id, exc)
+
     def restore_final(self, report: StatusReport, result: Result | None = None) -> None:
         """Set a final status (and result) known from a persisted record."""
         self._final = report
@@ -232,7 +254,7 @@ class NexusJob(JobV1):
             # once with exactly these counts, even under another version of Aer.
             state["result"] = self.result().to_dict()
         report = self._final
-        return JobRecord(
+        record = JobRecord(
             job_id=self._job_id,
             backend=spec,
             options=self.options.model_dump(mode="json"),
@@ -241,6 +263,11 @@ class NexusJob(JobV1):
             status=report.status.name if report else None,
             error=report.message if report else None,
         )
+        if self.created is None:
+            self.created = record.created
+        else:
+            record.created = self.created
+        return record
 
     def persist(self, *, store_path: str | Path | None = None) -> Path:
         """Save the job so that :meth:`restore` can rebuild it, in this or another process.
@@ -255,7 +282,9 @@ class NexusJob(JobV1):
             RuntimeError: the job was not submitted.
         """
         store = JobStore(store_path) if store_path is not None else self._backend_store()
-        return store.save(self.to_record())
+        path = store.save(self.to_record())
+        self.recorded_in = store
+        return path
 
     def _backend_store(self) -> JobStore:
         provider = getattr(self._backend, "provider", None)
@@ -301,4 +330,6 @@ class NexusJob(JobV1):
         job = provider.restore_job(job_id, url=url)
         if remove_from_store:
             provider.store.delete(job_id)
+            if isinstance(job, NexusJob):
+                job.recorded_in = None
         return job

@@ -64,6 +64,7 @@ def test_wrong_token_is_an_authentication_error(logged: NexusEmulator, store_pat
     assert logged.url in message and "rejected the token passed as argument" in message
     for way in TOKEN_WAYS:
         assert way in message
+    assert ".." not in message and "not a short-lived access token" in message
     assert "wrong" not in message.replace("wrong token", "")  # the token itself is not shown
     assert requests_to(logged, REFRESH_PATH) == 1  # refused once, not fetched again
     assert requests_to(logged, DEVICES_PATH) == 0

@@ -198,6 +198,36 @@ def test_persist_and_restore_in_another_process(
     assert restored_counts == str(counts)
 
 
+def test_a_restored_job_records_its_final_status_and_keeps_its_creation_time(
+    remote: NexusProvider, emu, store_path
+) -> None:
+    """Before: a job persisted unfinished and collected after a restore stayed "UNFINISHED" in
+    ``qiskit-nexus jobs``; a restored composite's record got a new creation time."""
+    from qiskit_nexus_provider import NexusCompositeJob, NexusJob
+
+    backend = remote.get_backend("aer_simulator")
+    emu.pause()
+    job = backend.run(transpile(encode_index(1), backend), shots=3, **FAST)
+    composite = backend.run(
+        transpile([encode_index(i) for i in range(4)], backend),
+        shots=3,
+        max_circuits_per_job=2,
+        **FAST,
+    )
+    assert isinstance(composite, NexusCompositeJob)
+    composite.block_for_submit(timeout=60)
+    job.persist()
+    before = {j: remote.store.load(j) for j in (job.job_id(), composite.job_id())}
+    assert before[job.job_id()].status is None
+    emu.resume()
+    for job_id in before:
+        restored = NexusJob.restore(job_id, token=emu.token, url=emu.url, store_path=store_path)
+        restored.result(timeout=60)
+        after = remote.store.load(job_id)
+        assert after.status == "DONE"
+        assert after.created == before[job_id].created
+
+
 def test_every_gate_of_the_remote_aer_target_runs(remote: NexusProvider) -> None:
     """Each gate the Aer-on-Nexus target offers can be encoded, sent and simulated exactly."""
     import numpy as np
