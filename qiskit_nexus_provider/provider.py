@@ -85,6 +85,8 @@ class NexusProvider:
         **client_options: Any,
     ) -> None:
         check_token(token, "the token argument")
+        if token is not None and not token.strip():
+            raise ValueError("The Nexus token must not be empty")
         if url is not None:
             check_secure_url(resolve_base_url(url))
         if project is not None and not isinstance(project, str):

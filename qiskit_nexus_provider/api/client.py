@@ -51,6 +51,9 @@ from .warn import warn_user
 
 __all__ = ["CLIENT_KEY_PROPERTY", "NexusClient", "job_items"]
 
+_STREAM_CLOSE_TIMEOUT = 1.0
+"""Seconds a closing status stream waits for the server's closing handshake."""
+
 logger = logging.getLogger(__name__)
 
 CLIENT_KEY_PROPERTY = "qiskit_nexus_client_key"
@@ -744,7 +747,13 @@ class NexusClient:
         path = f"{JOBS}/{_quote(job_id)}/attributes/status/ws"
         from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
 
-        connection = self._transport.open_websocket(path, open_timeout=open_timeout)
+        connection = self._transport.open_websocket(
+            path,
+            open_timeout=open_timeout,
+            close_timeout=_STREAM_CLOSE_TIMEOUT
+            if timeout is None
+            else min(_STREAM_CLOSE_TIMEOUT, max(timeout, 0.01)),
+        )
         with connection:
             while True:
                 remaining = None if deadline is None else deadline - time.monotonic()

@@ -384,7 +384,7 @@ class Transport:
     # ----------------------------------------------------------------------------------------
     # Websockets
 
-    def open_websocket(self, path: str, *, open_timeout: float) -> Any:
+    def open_websocket(self, path: str, *, open_timeout: float, close_timeout: float = 10.0) -> Any:
         """Open a websocket to ``path`` on the configured server, authenticated as requests are
         (the access token in the ``myqos_id`` cookie, refreshed once if the server refuses it).
 
@@ -396,6 +396,7 @@ class Transport:
         Args:
             path: The endpoint, such as ``/api/jobs/v1beta3/{id}/attributes/status/ws``.
             open_timeout: Seconds allowed for the connection and the handshake.
+            close_timeout: Seconds closing waits for the server's closing handshake.
 
         Returns:
             A ``websockets.sync.client.ClientConnection``.
@@ -415,6 +416,7 @@ class Transport:
         url = f"{'wss' if secure else 'ws'}://{parts.netloc}{path}"
         options: dict[str, Any] = {
             "open_timeout": open_timeout,
+            "close_timeout": close_timeout,
             "user_agent_header": user_agent(),
             "logger": _SILENT,
             "proxy": None

@@ -70,6 +70,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+_STREAM_OPEN_TIMEOUT = 10.0
+"""Seconds allowed to open a job's status stream (less when the wait has less left)."""
+
 KEEP_ENCODED_BYTES = 64 * 1024 * 1024
 """Bytes of encoded circuits (:class:`.EncodedCircuit`) :meth:`RemoteNexusBackend.prepare_circuits`
 keeps for the upload beyond the first sub-job's.  Within it, a composite job's later sub-jobs
@@ -571,8 +574,17 @@ class RemoteNexusBackend(NexusBackend):
         polling then takes over for what is left of the timeout, so a wait never depends on
         the stream (a proxy that refuses websockets, an older server).
         """
+        if timeout is not None and timeout <= 0:
+            return None
         try:
-            for status in self.client.stream_job_status(job.state["nexus_job_id"], timeout=timeout):
+            statuses = self.client.stream_job_status(
+                job.state["nexus_job_id"],
+                timeout=timeout,
+                open_timeout=_STREAM_OPEN_TIMEOUT
+                if timeout is None
+                else min(_STREAM_OPEN_TIMEOUT, timeout),
+            )
+            for status in statuses:
                 report = map_status(status.status, status.message, status.error_detail)
                 on_status(report)
                 if report.final:

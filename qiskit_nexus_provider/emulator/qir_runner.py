@@ -16,14 +16,18 @@ predicted cost exceeds its item's ``max_cost`` ends in ERROR without running.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from qiskit_nexus_provider.emulator.access import missing, require_project_of
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, simulation_limit_message
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.qir_program import QirError, output_text, translate
 from qiskit_nexus_provider.emulator.schemas import JobItemSpec
-from qiskit_nexus_provider.emulator.simulator_process import SimulationProcessError, simulate
+from qiskit_nexus_provider.emulator.simulator_process import (
+    SimulationInterrupted,
+    SimulationProcessError,
+    simulate,
+)
 from qiskit_nexus_provider.emulator.store import (
     CircuitRow,
     ItemOutcome,
@@ -76,9 +80,17 @@ def check_helios_job(
 
 
 def execute_qir_chunk(
-    store: Store, job: JobRow, target: ExecutionTarget, chunk: Sequence[ItemRow]
+    store: Store,
+    job: JobRow,
+    target: ExecutionTarget,
+    chunk: Sequence[ItemRow],
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> list[ItemOutcome]:
-    """Run the QIR items of ``chunk``; one outcome per item, in order."""
+    """Run the QIR items of ``chunk``; one outcome per item, in order.
+
+    Raises:
+        SimulationInterrupted: the emulator stops (the chunk is not recorded).
+    """
     running = store.mark_items_running(job.id, [i.item_id for i in chunk])
     outcomes = []
     for item in chunk:
@@ -110,7 +122,9 @@ def execute_qir_chunk(
             if target.syntax_check_only:
                 text = output_text(program, None, shots)
             else:
-                text = simulate("run_program", program, shots)
+                text = simulate("run_program", program, shots, owner=store, should_stop=should_stop)
+        except SimulationInterrupted:
+            raise
         except (QirError, SimulationProcessError) as exc:
             outcomes.append(
                 ItemOutcome(item.item_id, transition(status, "ERROR", str(exc), cost=0.0))

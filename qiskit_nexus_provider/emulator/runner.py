@@ -23,7 +23,11 @@ from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_targ
 from qiskit_nexus_provider.emulator.errors import ApiError
 from qiskit_nexus_provider.emulator.qir_runner import execute_qir_chunk
 from qiskit_nexus_provider.emulator.simulation import ItemRun, run_batch
-from qiskit_nexus_provider.emulator.simulator_process import SimulationProcessError, simulate
+from qiskit_nexus_provider.emulator.simulator_process import (
+    SimulationInterrupted,
+    SimulationProcessError,
+    simulate,
+)
 from qiskit_nexus_provider.emulator.store import ItemOutcome, ItemRow, JobRow, Store, transition
 
 __all__ = ["CHUNK_SIZE", "INJECTED_FAILURE", "run_job"]
@@ -78,12 +82,15 @@ def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
         if status == "CANCELLING":
             break
         chunk = items[start : start + CHUNK_SIZE]
-        if target.is_helios:  # QIR programs (qir_runner.py)
-            outcomes = execute_qir_chunk(store, job, target, chunk)
-        elif job.job_type == "compile":
-            outcomes = _compile_chunk(store, job, target, chunk)
-        else:
-            outcomes = _execute_chunk(store, job, target, chunk)
+        try:
+            if target.is_helios:  # QIR programs (qir_runner.py)
+                outcomes = execute_qir_chunk(store, job, target, chunk, should_stop)
+            elif job.job_type == "compile":
+                outcomes = _compile_chunk(store, job, target, chunk)
+            else:
+                outcomes = _execute_chunk(store, job, target, chunk, should_stop)
+        except SimulationInterrupted:  # the emulator stops: the job resumes at the next start
+            return
         if not store.record_outcomes(job.id, outcomes):
             return
     if not should_stop():
@@ -91,7 +98,11 @@ def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
 
 
 def _execute_chunk(
-    store: Store, job: JobRow, target: ExecutionTarget, chunk: Sequence[ItemRow]
+    store: Store,
+    job: JobRow,
+    target: ExecutionTarget,
+    chunk: Sequence[ItemRow],
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> list[ItemOutcome]:
     running = store.mark_items_running(job.id, [i.item_id for i in chunk])
     contents = store.circuit_contents(i.program_id for i in chunk)
@@ -137,6 +148,8 @@ def _execute_chunk(
         target,
         [p for _, p, _ in to_run],
         [int(item.spec.get("n_shots") or 1) for item, _, _ in to_run],
+        store,
+        should_stop,
     )
     for (item, _, cost), run in zip(to_run, runs, strict=True):
         status = running.get(item.item_id, item.status)
@@ -154,16 +167,28 @@ def _execute_chunk(
 
 
 def _simulate(
-    target: ExecutionTarget, prepared: list[PreparedCircuit], shots: list[int]
+    target: ExecutionTarget,
+    prepared: list[PreparedCircuit],
+    shots: list[int],
+    owner: Store,
+    should_stop: Callable[[], bool],
 ) -> list[ItemRun]:
     """:func:`.run_batch` in the simulation process (:mod:`.simulator_process`), so that the
-    server answers requests meanwhile; a syntax check, which simulates nothing, here."""
+    server answers requests meanwhile; a syntax check, which simulates nothing, here.
+
+    Raises:
+        SimulationInterrupted: the emulator stops (the chunk is not recorded).
+    """
     if not prepared:
         return []
     if target.syntax_check_only:
         return run_batch(target, prepared, shots)
     try:
-        runs: list[ItemRun] = simulate("run_batch", target, prepared, shots)
+        runs: list[ItemRun] = simulate(
+            "run_batch", target, prepared, shots, owner=owner, should_stop=should_stop
+        )
+    except SimulationInterrupted:
+        raise
     except SimulationProcessError as exc:
         return [ItemRun(error=str(exc)) for _ in prepared]
     return runs

@@ -14,17 +14,19 @@ holding the lock.  The child is ``python -m qiskit_nexus_provider.emulator.simul
 not a :mod:`multiprocessing` child: those import the parent's ``__main__`` again (the ``spawn``
 and ``forkserver`` methods), which runs a user's script a second time when it has no
 ``if __name__ == "__main__"`` guard, and ``fork`` is unsafe beside the server's threads.
-Requests and answers are pickled frames on the child's standard input and output; the child
-writes nothing else there (its ``sys.stdout`` is its standard error).
+Requests are pickled frames on the child's standard input, answers on a pipe of their own.
 
 If the child dies (killed, out of memory), :func:`simulate` raises
 :class:`SimulationProcessError`: the chunk's items fail with that message and the next chunk
-starts a new child; the emulator lives on.
+starts a new child; the emulator lives on.  An emulator that stops kills the child if it is
+simulating for it (:func:`interrupt`): its job stays ``RUNNING`` and resumes at the next start,
+as it did when the emulator stopped between chunks.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import pickle
@@ -32,9 +34,10 @@ import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import IO, Any
 
-__all__ = ["SimulationProcessError", "simulate"]
+__all__ = ["SimulationInterrupted", "SimulationProcessError", "interrupt", "simulate"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,18 +74,28 @@ def _read(stream: IO[bytes]) -> Any:
 
 
 class _Child:
-    """One child process and the pipes to it; one call at a time."""
+    """One child process and the pipes to it; one call at a time.
+
+    Requests go to its standard input; answers come back on a pipe of their own (its file
+    descriptor passed to the child), so that nothing the child or a library prints (a ``.pth``
+    file at start-up, C++ code writing to file descriptor 1) can be read as an answer.
+    """
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdin is not None and self.process.stdout is not None
+        read_end, write_end = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(write_end)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(write_end,),
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        finally:
+            os.close(write_end)
+        assert self.process.stdin is not None
         self.requests: IO[bytes] = self.process.stdin
-        self.answers: IO[bytes] = self.process.stdout
+        self.answers: IO[bytes] = os.fdopen(read_end, "rb")
 
     def call(self, name: str, args: tuple[Any, ...]) -> Any:
         try:
@@ -99,49 +112,107 @@ class _Child:
             raise value
         return value
 
-    def close(self) -> None:
-        try:
-            self.requests.close()  # the child ends at the end of its input
-            self.process.wait(timeout=10)
-        except Exception:
-            self.process.kill()
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        for stream in (self.requests, self.answers):
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 _lock = threading.Lock()
+"""Held by the call in progress: one simulation at a time in a process."""
+_state = threading.Lock()
+"""Guards :data:`_child` and :data:`_running_for` (never held during a call)."""
 _child: _Child | None = None
+_running_for: object | None = None
 
 
-def simulate(name: str, *args: Any) -> Any:
+class SimulationInterrupted(SimulationProcessError):
+    """:func:`interrupt` stopped the simulation (its emulator is stopping)."""
+
+
+def simulate(
+    name: str,
+    *args: Any,
+    owner: object | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> Any:
     """Run the simulation function ``name`` (``"run_batch"`` or ``"run_program"``) on ``args``
     in the simulation process; its return value, or the exception it raised.
 
+    One simulation runs at a time in a Python process (each emulator ran one at a time on its
+    worker thread before): the calls of several emulators in one process wait for each other.
+
+    Args:
+        name: The function.
+        args: Its arguments (pickled).
+        owner: Who asks (an emulator's store), for :func:`interrupt`.
+        should_stop: Checked while waiting for the call in progress of another owner: when it
+            returns ``True`` the wait ends with :class:`SimulationInterrupted`.
+
     Raises:
         SimulationProcessError: the process died (it is started again at the next call).
+        SimulationInterrupted: :func:`interrupt` or ``should_stop`` ended the call.
     """
-    global _child
-    with _lock:  # one simulation at a time, as on the worker threads before
-        if _child is None or _child.process.poll() is not None:
-            _child = _Child()
-        child = _child
+    global _child, _running_for
+    while not _lock.acquire(timeout=0.1):
+        if should_stop is not None and should_stop():
+            raise SimulationInterrupted("the emulator is stopping")
+    try:
+        with _state:
+            if _child is None or _child.process.poll() is not None:
+                _child = _Child()
+            child = _child
+            _running_for = owner
         try:
             return child.call(name, args)
         except SimulationProcessError:
-            child.process.kill()
-            _child = None
+            with _state:
+                if _child is child:
+                    _child = None
+            child.kill()
+            if should_stop is not None and should_stop():
+                raise SimulationInterrupted("the emulator is stopping") from None
             raise
+        finally:
+            with _state:
+                _running_for = None
+    finally:
+        _lock.release()
+
+
+def interrupt(owner: object) -> bool:
+    """Kill the simulation process if it is simulating for ``owner`` (an emulator that stops);
+    whether it was.  The next call starts a new process."""
+    with _state:
+        child = _child if _running_for is owner and owner is not None else None
+    if child is None:
+        return False
+    child.process.kill()
+    return True
 
 
 @atexit.register
 def _stop() -> None:
-    with _lock:
-        if _child is not None:
-            _child.close()
+    """End the child at exit, without waiting for a simulation in progress."""
+    with _state:
+        child = _child
+    if child is None:
+        return
+    try:
+        child.requests.close()  # an idle child ends at the end of its input
+        child.process.wait(timeout=2)
+    except Exception:
+        child.process.kill()
 
 
-def _serve() -> None:
+def _serve(answer_fd: int) -> None:
     """The child's loop: answer requests until the end of the input."""
-    requests, answers = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but answers goes to the parent's pipe
+    requests = sys.stdin.buffer
+    answers = os.fdopen(answer_fd, "wb")
+    os.dup2(2, 1)  # what anything writes to standard output goes to standard error
+    sys.stdout = sys.stderr
     functions = _functions()
     while True:
         try:
@@ -160,4 +231,4 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]))

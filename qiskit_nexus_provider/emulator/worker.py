@@ -10,6 +10,7 @@ import logging
 import threading
 
 from qiskit_nexus_provider.emulator.runner import run_job
+from qiskit_nexus_provider.emulator.simulator_process import interrupt
 from qiskit_nexus_provider.emulator.store import Store
 
 __all__ = ["Worker"]
@@ -46,6 +47,7 @@ class Worker:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
+        interrupt(self.store)  # a simulation in progress for this emulator ends now
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():

@@ -135,6 +135,8 @@ def test_nexus_domain_beats_nexus_host(monkeypatch: pytest.MonkeyPatch) -> None:
         "https://h:70000",
         "http://127.0.0.1:8000/api",
         "https://nexus.example/x?y",
+        "http://127.0.0.1:8000?",  # an empty query: requests would go to "/"
+        "http://127.0.0.1:8000#",
         "http://\uff4cocalhost:1",
         "https://b\u00fccher.example",
     ],

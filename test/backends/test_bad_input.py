@@ -145,6 +145,7 @@ def test_tuples_and_generators_of_circuits_still_run(backend) -> None:
         ({"token": 123}, TypeError, "token argument must be a str"),
         ({"token": b"abc"}, TypeError, "token argument must be a str"),
         ({"token": "abc\ndef"}, ValueError, "token argument holds control"),
+        ({"token": ""}, ValueError, "must not be empty"),
         ({"url": 8000}, TypeError, "URL must be a str"),
         ({"url": "http://[::1"}, ValueError, r"'http://\[::1'.*IPv6"),
         ({"url": "http://127.0.0.1:1/api"}, ValueError, "no path allowed"),

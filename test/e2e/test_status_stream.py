@@ -40,7 +40,7 @@ def test_a_wait_listens_to_the_stream_and_sends_no_status_query(remote: NexusPro
 def test_without_the_stream_the_wait_polls(
     remote: NexusProvider, emu, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(self, path: str, *, open_timeout: float):  # type: ignore[no-untyped-def]
+    def refuse(self, path: str, **timeouts: float):  # type: ignore[no-untyped-def]
         raise NexusConnectionError(f"websocket {path} could not be opened (HTTP 403)")
 
     monkeypatch.setattr(Transport, "open_websocket", refuse)  # a proxy refusing websockets
@@ -73,3 +73,26 @@ def test_no_token_reaches_the_logs_through_the_stream(
     assert access and emu.token
     text = "\n".join(f"{r.name} {r.getMessage()} {r.args}" for r in caplog.records)
     assert access not in text and emu.token not in text
+
+
+def test_opening_and_closing_the_stream_stay_within_the_wait(
+    remote: NexusProvider, emu, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the stream was given 10 s to open and 10 s to close whatever the wait's
+    timeout, so ``result(timeout=1)`` on a slow server took 16 s (the adversary's report)."""
+    seen: list[dict[str, float]] = []
+    original = Transport.open_websocket
+
+    def recording(self, path: str, **timeouts: float):  # type: ignore[no-untyped-def]
+        seen.append(timeouts)
+        return original(self, path, **timeouts)
+
+    monkeypatch.setattr(Transport, "open_websocket", recording)
+    backend = remote.get_backend("aer_simulator")
+    emu.pause()
+    job = backend.run(transpile(encode_index(4), backend), shots=5, **FAST)
+    with pytest.raises(JobTimeoutError):
+        job.wait_for_final_state(timeout=0.4)
+    emu.resume()
+    assert seen and all(t["open_timeout"] <= 0.4 and t["close_timeout"] <= 0.4 for t in seen)
+    assert job.result(timeout=120).get_counts() == {expected_key(4): 5}

@@ -71,3 +71,15 @@ def test_a_simulation_process_that_dies_fails_its_items_and_the_next_job_runs(
     quick = api.circuit(project, entangling(2), name="quick")
     after = api.run(project, [quick], NOISY, shots=10)
     assert after["data"]["attributes"]["status"]["status"] == "COMPLETED"
+
+
+def test_stopping_the_emulator_ends_its_simulation(api: Api, emulator: NexusEmulator) -> None:
+    """Before: stop() waited 30 s for the simulation, then abandoned the worker, which wrote to
+    the closed database when the simulation ended (and the interpreter's exit waited for it)."""
+    project = api.project()
+    long = api.circuit(project, entangling(18), name="long")  # minutes on a noisy simulator
+    job_id = api.submit(project, [long], NOISY, shots=300)["data"]["id"]
+    assert observe_running(api, job_id, 1) == 1
+    worker = emulator._ctx.worker
+    emulator.stop()
+    assert worker._thread is not None and not worker._thread.is_alive()
