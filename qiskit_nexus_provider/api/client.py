@@ -462,10 +462,14 @@ class NexusClient:
         pairs = list(circuits)
         if not pairs:
             return []
-        own = ThreadPoolExecutor(
-            max_workers=min(max_workers, len(pairs)), thread_name_prefix="nexus-upload"
+        pool_context = (
+            ThreadPoolExecutor(
+                max_workers=min(max_workers, len(pairs)), thread_name_prefix="nexus-upload"
+            )
+            if executor is None
+            else nullcontext(executor)
         )
-        with own if executor is None else nullcontext(executor) as pool:
+        with pool_context as pool:
             futures: list[Future[str]] = submit_each(
                 pool, self.upload_circuit, [(project_id, circuit, name) for name, circuit in pairs]
             )
@@ -760,17 +764,16 @@ class NexusClient:
                 if remaining is not None and remaining <= 0:
                     return
                 try:
-                    message = connection.recv(timeout=remaining)
-                except TimeoutError:
-                    return
-                except ConnectionClosedOK:
+                    text = connection.recv(timeout=remaining)
+                except (TimeoutError, ConnectionClosedOK):
                     return
                 except (ConnectionClosed, OSError) as exc:
                     failure = type(exc).__name__
-                    message = f"status stream of job {job_id} broke ({failure})"
-                    raise NexusConnectionError(message) from None
+                    raise NexusConnectionError(
+                        f"status stream of job {job_id} broke ({failure})"
+                    ) from None
                 try:
-                    status = JobStatus.model_validate_json(message)
+                    status = JobStatus.model_validate_json(text)
                 except pydantic.ValidationError:
                     raise NexusConnectionError(
                         f"status stream of job {job_id} sent something that is not a job status"

@@ -225,7 +225,7 @@ def resolve_base_url(base_url: str | None = None, *, env: Mapping[str, str] | No
         raise ValueError(f"Invalid Nexus base URL {base_url!r}: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"Invalid Nexus base URL {base_url!r}: expected http(s)://host[:port]")
-    if parts.query or parts.fragment or "?" in base_url or "#" in base_url:
+    if "?" in base_url or "#" in base_url:  # an empty query or fragment too
         raise ValueError(f"Invalid Nexus base URL {base_url!r}: no query or fragment allowed")
     if parts.path:
         raise ValueError(

@@ -117,10 +117,14 @@ def upload_qirs(
     """
     if not programs:
         return []
-    own = ThreadPoolExecutor(
-        max_workers=min(max_workers, len(programs)), thread_name_prefix="nexus-qir"
+    pool_context = (
+        ThreadPoolExecutor(
+            max_workers=min(max_workers, len(programs)), thread_name_prefix="nexus-qir"
+        )
+        if executor is None
+        else nullcontext(executor)
     )
-    with own if executor is None else nullcontext(executor) as pool:
+    with pool_context as pool:
         futures = submit_each(
             pool,
             upload_qir,

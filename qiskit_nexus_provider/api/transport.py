@@ -137,6 +137,7 @@ class Transport:
             proxy = None if loopback else environment_proxy(self.base_url)
             self.sender = PoolSender(self.base_url, pool_size, proxy)
         self._answered = False  # whether the server has ever answered this transport
+        self._websocket_options: dict[str, Any] | None = None  # on the first websocket
         self.last_failure: str | None = None
         """The last failed attempt since the server last answered (``"POST /api/...: why"``,
         never a token), or ``None``: what a timeout message quotes to say the server was
@@ -412,19 +413,23 @@ class Transport:
         from websockets.sync.client import connect
 
         parts = urlsplit(self.base_url)
-        secure = parts.scheme == "https"
-        url = f"{'wss' if secure else 'ws'}://{parts.netloc}{path}"
-        options: dict[str, Any] = {
+        url = f"{'wss' if parts.scheme == 'https' else 'ws'}://{parts.netloc}{path}"
+        if self._websocket_options is None:  # read once, as the sender reads its settings
+            options: dict[str, Any] = {
+                "user_agent_header": user_agent(),
+                "logger": _SILENT,
+                "proxy": None
+                if is_loopback_host(parts.hostname or "")
+                else environment_proxy(self.base_url),
+            }
+            if parts.scheme == "https":
+                options["ssl"] = tls_context()
+            self._websocket_options = options
+        options = {
+            **self._websocket_options,
             "open_timeout": open_timeout,
             "close_timeout": close_timeout,
-            "user_agent_header": user_agent(),
-            "logger": _SILENT,
-            "proxy": None
-            if is_loopback_host(parts.hostname or "")
-            else environment_proxy(self.base_url),
         }
-        if secure:
-            options["ssl"] = tls_context()
         token = self.tokens.ensure_access_token(self._refresh_tokens)
         for attempt in (1, 2):
             try:

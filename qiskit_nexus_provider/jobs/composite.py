@@ -96,11 +96,11 @@ _UPLOAD, _DOWNLOAD = 0, 1
 (see :mod:`..api.pool`)."""
 
 _MAX_SUBMIT_WORKERS = 3
-"""Sub-jobs submitted at once.  Two, not more: their uploads share ``max_concurrent_requests``,
-so more at once only interleaves them and every sub-job's execute job starts late, near the end
-of all uploads; with two, the first sub-job's job starts (and its results download) while later
-ones upload, and the next sub-job's few serial requests (property definitions, idempotency
-lookup) overlap the current one's uploads (issue 13)."""
+"""Sub-jobs submitted at once.  Their uploads go through the composite's :class:`.PriorityPool`
+in sub-job order, so submitting several at once does not interleave them: it lets the next
+sub-jobs' serial steps (encoding, property definitions, idempotency lookup) overlap the current
+one's uploads.  Three, not more, because each holds its sub-job's encoded circuits until they
+are uploaded (issue 13)."""
 
 
 def slot_seed(seed: int, index: int) -> int:
