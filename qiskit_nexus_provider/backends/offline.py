@@ -131,6 +131,8 @@ class OfflineSimulatorBackend(NexusBackend):
     def submit_job(self, job: NexusJob) -> None:
         seed = job.options.seed_simulator
         job.state["seed"] = seed if seed is not None else secrets.randbelow(2**31)
+        if job.before_start is not None:
+            job.before_start()
         self._start(job)
 
     def resume_job(self, job: NexusJob) -> bool:

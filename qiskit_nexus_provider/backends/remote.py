@@ -404,7 +404,11 @@ class RemoteNexusBackend(NexusBackend):
         process) may already have created the Nexus job; it is looked up before anything is
         uploaded or POSTed, and adopted when found.  The lookup is retried by the client's
         :class:`~.RetryPolicy`; when it still fails, the submission fails (a failed lookup is
-        never taken for "not there"), so no duplicate job is created.
+        never taken for "not there"), so no duplicate job is created.  A job without a key gets
+        a new one, which no Nexus job can carry yet: nothing is looked up.
+
+        ``job.before_start`` (if set) is called after the uploads, before any job (compilation
+        or execution) is created.
         """
         options = job.options
         client = self.client
@@ -424,6 +428,8 @@ class RemoteNexusBackend(NexusBackend):
         project_id = self._catalog.project_id()
         self._catalog.check_user_properties(options.nexus_properties, refresh=True)
         circuit_ids = self._upload_programs(job, project_id)
+        if job.before_start is not None:
+            job.before_start()
         program_ids = circuit_ids
         if options.tket_optimisation_level is not None:
             program_ids = self._compile(job, project_id, circuit_ids)

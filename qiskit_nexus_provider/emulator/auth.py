@@ -16,13 +16,26 @@ from collections.abc import Callable
 
 from qiskit_nexus_provider.emulator.store.rows import PRIMARY_USER
 
-__all__ = ["DEFAULT_ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TokenManager"]
+__all__ = ["DEFAULT_ACCESS_TOKEN_TTL", "REFRESH_TOKEN_TTL", "TokenManager", "new_token"]
 
 DEFAULT_ACCESS_TOKEN_TTL = 3600.0
 """Lifetime of an access token, in seconds, unless a fault sets another."""
 
 REFRESH_TOKEN_TTL = 30 * 24 * 3600
 """Lifetime reported for the refresh token by ``GET /auth/tokens``."""
+
+
+def new_token() -> str:
+    """A random URL-safe token (32 bytes of entropy) that does not begin with ``-``.
+
+    The emulator prints its token for the command line (``qiskit-nexus demo --token ...``);
+    one that began with ``-`` (1 in 64 of ``secrets.token_urlsafe``) was read by argparse as an
+    option, and the command failed with "expected one argument".
+    """
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
 
 
 class TokenManager:
@@ -36,7 +49,7 @@ class TokenManager:
     def __init__(
         self, refresh_token: str | None = None, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.refresh_token = refresh_token or secrets.token_urlsafe(32)
+        self.refresh_token = refresh_token or new_token()
         self._clock = clock
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
@@ -51,7 +64,7 @@ class TokenManager:
         Returns:
             ``(user_id, refresh_token)``.
         """
-        token = refresh_token or secrets.token_urlsafe(32)
+        token = refresh_token or new_token()
         with self._lock:
             if token in self._users:
                 raise ValueError("this refresh token already belongs to a user")
@@ -94,7 +107,7 @@ class TokenManager:
 
     def issue_access_token(self, user: str = PRIMARY_USER) -> str:
         """Issue a new access token of ``user``, valid for :attr:`access_token_ttl` seconds."""
-        token = secrets.token_urlsafe(32)
+        token = new_token()
         now = self._clock()
         with self._lock:
             # Forget expired tokens so that the table stays small.

@@ -8,7 +8,6 @@ after printing a banner with the lines a provider user and a qnexus user need to
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
 import os
@@ -21,6 +20,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+
+from qiskit_nexus_provider.emulator.gc_tuning import tune_gc
 
 __all__ = ["add_arguments", "run"]
 
@@ -133,23 +134,6 @@ def _write_qnexus_token_dir(token: str) -> Path:
     return directory
 
 
-def _tune_gc() -> None:
-    """Make the garbage collector cheap for a process that only runs the emulator.
-
-    With CPython's default thresholds, decoding one uploaded circuit (thousands of small lists
-    and dictionaries) sets off collections that walk every object of the process, hundreds of
-    thousands once Qiskit is loaded: several times the cost of the decoding itself.  Objects
-    that exist after start-up are frozen out of the collections, and young collections run
-    after 50,000 allocations instead of 700.  Only done here, where the emulator owns the
-    process: :class:`~qiskit_nexus_provider.emulator.NexusEmulator` leaves its host's collector
-    alone.
-    """
-    gc.collect()
-    gc.freeze()
-    _, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(50_000, max(gen1, 20), gen2)
-
-
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run the emulator until Ctrl-C (or SIGTERM); returns the exit status.
 
@@ -202,7 +186,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except (ValueError, OSError, RuntimeError, sqlite3.Error) as exc:
         print(f"error: cannot start the Nexus emulator: {exc}", file=sys.stderr)
         return 1
-    _tune_gc()
+    tune_gc()  # this process runs nothing but the emulator
     stop = threading.Event()
     previous = _install_stop_handlers(stop)
     token_dir: Path | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import socket
 import threading
 from collections.abc import Mapping
@@ -14,7 +13,7 @@ from typing import Any
 import uvicorn
 
 from qiskit_nexus_provider.emulator.app import create_asgi_app
-from qiskit_nexus_provider.emulator.auth import TokenManager
+from qiskit_nexus_provider.emulator.auth import TokenManager, new_token
 from qiskit_nexus_provider.emulator.body_limit import DEFAULT_MAX_BODY_BYTES
 from qiskit_nexus_provider.emulator.context import EmulatorContext
 from qiskit_nexus_provider.emulator.faults import FaultConfig, FaultInjector
@@ -111,7 +110,7 @@ class NexusEmulator:
         self._requested_port = port
         self._port: int | None = None
         self._db = None if db is None else Path(db)
-        self._token = token or secrets.token_urlsafe(32)
+        self._token = token or new_token()
         self._faults = FaultConfig.coerce(dict(faults) if isinstance(faults, Mapping) else faults)
         self._context: EmulatorContext | None = None
         self._server: _Server | None = None

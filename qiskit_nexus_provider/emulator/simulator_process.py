@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import logging
 import os
 import pickle
@@ -36,6 +37,8 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import IO, Any
+
+from qiskit_nexus_provider.emulator.gc_tuning import tune_gc
 
 __all__ = ["SimulationInterrupted", "SimulationProcessError", "interrupt", "simulate"]
 
@@ -48,12 +51,20 @@ class SimulationProcessError(RuntimeError):
     """The simulation process died before answering."""
 
 
+def _gc_settings() -> tuple[tuple[int, ...], int]:
+    """The child's collector thresholds and number of frozen objects (for diagnostics)."""
+    return gc.get_threshold(), gc.get_freeze_count()
+
+
 def _functions() -> dict[str, Any]:
-    """What the child may be asked to run (imported in the child only)."""
+    """What the child may be asked to run (imported in the child only, with qiskit-aer, so that
+    :func:`.tune_gc` freezes their objects)."""
+    import qiskit_aer  # noqa: F401
+
     from qiskit_nexus_provider.emulator.qir_program import run_program
     from qiskit_nexus_provider.emulator.simulation import run_batch
 
-    return {"run_batch": run_batch, "run_program": run_program}
+    return {"run_batch": run_batch, "run_program": run_program, "gc_settings": _gc_settings}
 
 
 def _write(stream: IO[bytes], value: Any) -> None:
@@ -214,6 +225,7 @@ def _serve(answer_fd: int) -> None:
     os.dup2(2, 1)  # what anything writes to standard output goes to standard error
     sys.stdout = sys.stderr
     functions = _functions()
+    tune_gc()  # the child runs nothing but simulations: Qiskit and qiskit-aer are frozen
     while True:
         try:
             name, args = _read(requests)

@@ -6,12 +6,15 @@ Life of a composite job
    with a client-generated id (``nexus_composite_<hex>``) and one *slot* per chunk of circuits,
    and returns at once.
 2. In the background, the composite is written to the provider's store **before** any sub-job is
-   submitted (write-ahead): one record for the composite and one per slot holding that slot's
-   circuits.  Sub-jobs are then submitted by a bounded pool; the record is updated as each is
-   created.  A remote sub-job gets an idempotency key (saved before its POST) and carries the
-   composite id and its slot in its Nexus job properties, so that
-   :meth:`.NexusProvider.retrieve_job` can rebuild the batch from the server alone, and a
-   process killed mid-submission can be restored without creating a duplicate sub-job.
+   created (write-ahead): one record per slot holding that slot's circuits, then the composite's
+   record.  Sub-jobs are submitted by a bounded pool meanwhile: their circuits upload while the
+   records are written (uploads create no job), and each waits for the write-ahead before it
+   creates its job; the record is updated as each is created.  A remote sub-job gets an
+   idempotency key (saved before its POST) and carries the composite id and its slot in its
+   Nexus job properties, so that :meth:`.NexusProvider.retrieve_job` can rebuild the batch from
+   the server alone, and a process killed mid-submission can be restored without creating a
+   duplicate sub-job.  If the write-ahead fails, no sub-job is created (the circuits already
+   uploaded stay unused in the project).
 3. :meth:`status` aggregates the sub-jobs (first match wins:
    INITIALIZING > VALIDATING > QUEUED > RUNNING > ERROR > CANCELLED > DONE).
 4. :meth:`result` merges the sub-jobs' experiments in input order; with ``partial=True`` failed
@@ -22,9 +25,10 @@ Life of a composite job
 Submit or adopt
 ---------------
 Every submission (the first one, a restore's, :meth:`rerun_failed`'s) goes through one path: a
-slot's sub-job keeps its idempotency key until it is known to have reached Nexus, and the key is
-looked up on the server before anything is uploaded or POSTed (see
-:meth:`.RemoteNexusBackend.submit_job`).  A lookup that fails is retried, and if it still fails
+slot's sub-job keeps its idempotency key until it is known to have reached Nexus, and a key that
+may have been sent is looked up on the server before anything is uploaded or POSTed (see
+:meth:`.RemoteNexusBackend.submit_job`); a new sub-job gets a new key, which no job can carry
+yet, and is saved with it before its POST.  A lookup that fails is retried, and if it still fails
 the slot fails to submit: "could not look" is never taken for "not there".
 
 A composite restored from the store (:meth:`restore`) adopts every sub-job it finds (clearing a
@@ -214,6 +218,11 @@ class NexusCompositeJob(JobV1):
         self._pool: ThreadPoolExecutor | None = None
         self._result: Result | None = None
         self._started = False
+        # Set once the records of the submission in progress are on disk (at once when there
+        # is nothing to write); sub-jobs create their jobs only then (see _before_start).
+        self._persisted = threading.Event()
+        self._persisted.set()
+        self._persist_error: str | None = None
         # Runs the sub-jobs' uploads and downloads: together they keep at most
         # max_concurrent_requests requests in flight, uploads first, in sub-job order.
         self._requests = PriorityPool(
@@ -268,6 +277,7 @@ class NexusCompositeJob(JobV1):
             self._started = True
             for slot in self._slots:
                 slot.pending = True
+            self._persisted.clear()
         starter = threading.Thread(
             target=self._write_ahead_then_submit,
             args=(list(self._slots),),
@@ -278,18 +288,29 @@ class NexusCompositeJob(JobV1):
         starter.start()
 
     def _write_ahead_then_submit(self, slots: list[Slot]) -> None:
-        lock = self._store.lock(self._job_id)
-        lock.acquire()
+        """Start the slots' submissions, then write their records: the circuits upload while
+        the records are written, and no sub-job is created before they are on disk."""
         try:
-            self._write_ahead(slots)
+            lock = self._store.lock(self._job_id)
+            lock.acquire()
         except Exception as exc:
-            lock.release()
-            logger.error("could not persist composite job %s: %s", self._job_id, exc)
+            self._not_persisted(exc)
             for slot in slots:
-                slot.submit_error = f"could not persist the composite job before submission: {exc}"
+                slot.submit_error = self._persist_error
                 slot.pending = False
             return
         self._submit_slots(slots, lock)
+        try:
+            self._write_ahead(slots)
+        except Exception as exc:
+            self._not_persisted(exc)
+        finally:
+            self._persisted.set()
+
+    def _not_persisted(self, exc: Exception) -> None:
+        logger.error("could not persist composite job %s: %s", self._job_id, exc)
+        self._persist_error = f"could not persist the composite job before submission: {exc}"
+        self._persisted.set()
 
     def _write_ahead(self, slots: Sequence[Slot]) -> None:
         """Write the slots' circuit records and the composite record before any submission."""
@@ -297,6 +318,7 @@ class NexusCompositeJob(JobV1):
             if slot.circuits is not None:
                 self._store.save(self._slot_record(slot))
         self._save()
+        self._persist_error = None  # a rerun's write-ahead succeeded after a failed one
 
     def _submit_slots(self, slots: list[Slot], lock: BaseFileLock | None = None) -> None:
         """Submit ``slots`` in the background; release ``lock`` once every one is done."""
@@ -335,13 +357,14 @@ class NexusCompositeJob(JobV1):
             backend: NexusBackend = self._backend
             job = slot.job
             if job is None or job.submitted:
+                # A new sub-job: the transport gives it a new idempotency key, which
+                # _before_start saves before the job is created.
                 job = NexusJob(
                     backend,
                     backend.new_job_id(),
                     slot.circuits,
                     slot_options(self.options, slot.index),
                 )
-                job.state["client_key"] = uuid.uuid4().hex
             job.state["composite"] = {
                 "id": self._job_id,
                 "index": slot.index,
@@ -354,19 +377,37 @@ class NexusCompositeJob(JobV1):
             slot.job = job
             slot.submit_error = None
             job.request_executor = self._requests.lane(_UPLOAD, slot.index)
-            self._save()  # the idempotency key is on disk before the lookup and the POST
-            job.submit()  # submit or adopt: the key is looked up first
+            job.before_start = self._before_start
+            if job.state.get("client_key"):
+                self._before_start()  # a key that may have been sent: on disk before its lookup
+            job.submit()  # submit or adopt: a key that may have been sent is looked up first
+        except _NotPersisted as exc:
+            slot.submit_error = str(exc)
         except Exception as exc:
             logger.warning(
                 "sub-job for %s of %s failed to submit: %s", slot.label, self._job_id, exc
             )
             slot.submit_error = f"{type(exc).__name__}: {exc}"
         finally:
+            self._persisted.wait()  # the composite's record is written last (write-ahead)
             slot.pending = False
-            try:
-                self._save()
-            except Exception as exc:  # never lose the submission because the disk is full
-                logger.error("could not update composite record %s: %s", self._job_id, exc)
+            if self._persist_error is None:  # else the composite has no record: none is written
+                try:
+                    self._save()
+                except Exception as exc:  # never lose the submission because the disk is full
+                    logger.error("could not update composite record %s: %s", self._job_id, exc)
+
+    def _before_start(self) -> None:
+        """Called by a sub-job's transport before it creates the job (after its uploads):
+        wait for the write-ahead, then save the record with the sub-job's idempotency key.
+
+        Raises:
+            _NotPersisted: the write-ahead failed; no sub-job of this submission is created.
+        """
+        self._persisted.wait()
+        if self._persist_error is not None:
+            raise _NotPersisted(self._persist_error)
+        self._save()  # the idempotency key is on disk before the POST
 
     def _wait_for_starter(self, deadline: float | None) -> None:
         """Wait until the write-ahead is done and every slot's submission is scheduled.
@@ -999,6 +1040,10 @@ class NexusCompositeJob(JobV1):
         composite = cls(backend, job_id, slots, options, store or _store_of(backend))
         composite._started = True
         return composite
+
+
+class _NotPersisted(RuntimeError):
+    """The composite's records could not be written: its sub-jobs are not created."""
 
 
 def _store_of(backend: Any) -> JobStore:

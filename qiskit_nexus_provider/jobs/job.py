@@ -72,6 +72,11 @@ class NexusJob(JobV1):
         shares among its sub-jobs, so that together they keep at most
         ``max_concurrent_requests`` requests in flight; ``None`` for a job on its own (its
         thread pools are the bound).  Never persisted."""
+        self.before_start: Callable[[], None] | None = None
+        """Called by the transport once it is about to create the job (a remote job: after
+        its circuits are uploaded, before any job is POSTed; an offline job: before it runs);
+        an exception it raises fails the submission.  A composite job waits there for its
+        write-ahead record and saves the sub-job's idempotency key.  Never persisted."""
         self.recorded_in: JobStore | None = None
         """The store holding this job's record (it was persisted or restored): its final
         status is written there once known, so that ``qiskit-nexus jobs`` lists it."""

@@ -34,12 +34,15 @@ def die() -> None:
 def arm(point: str) -> None:
     """Patch the client so that the process kills itself at ``point``."""
     client_cls = client_module.NexusClient
-    upload, start = client_cls.upload_circuits, client_cls.start_execute_job
+    start = client_cls.start_execute_job
     send = transport_module.Transport._send
     calls = itertools.count(1)
 
-    def upload_then(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        die()  # the write-ahead record exists; nothing reached Nexus
+    write_ahead = NexusCompositeJob._write_ahead
+
+    def write_ahead_then(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        write_ahead(self, *args, **kwargs)
+        die()  # the write-ahead record exists; circuits may be uploading, no job was created
 
     def start_then(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         call = next(calls)  # atomic under the GIL: each thread gets its own number
@@ -57,12 +60,11 @@ def arm(point: str) -> None:
         return response
 
     if point == "after_write_ahead":
-        client_cls.upload_circuits = upload_then  # type: ignore[method-assign]
+        NexusCompositeJob._write_ahead = write_ahead_then  # type: ignore[method-assign]
     elif point == "post_landed":
         transport_module.Transport._send = send_then  # type: ignore[method-assign]
     else:
         client_cls.start_execute_job = start_then  # type: ignore[method-assign]
-    del upload
 
 
 def main() -> None:

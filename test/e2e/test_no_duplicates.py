@@ -28,12 +28,18 @@ KILL_SCRIPT = Path(__file__).parent / "kill_points.py"
 
 
 class Outage:
-    """POSTs of jobs land on the server but their response is lost; lookups then fail."""
+    """POSTs of jobs land on the server but their response is lost; lookups then fail.
+
+    With ``before_post``, every submission fails before its job POST: circuit uploads and
+    lookups fail from the start.
+    """
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, *, before_post: bool = False) -> None:
         self.lookups_fail = before_post
+        self.uploads_fail = before_post
         send = Transport._send
         find = client_module.NexusClient.find_job_by_client_key
+        upload = client_module.NexusClient.upload_circuit
         outage = self
 
         def lossy_send(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -48,11 +54,18 @@ class Outage:
                 raise NexusConnectionError("lookup failed", method="GET", url="/api/jobs")
             return find(self, key)
 
+        def failing_upload(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if outage.uploads_fail:
+                raise NexusConnectionError("upload failed", method="POST", url="/api/circuits")
+            return upload(self, *args, **kwargs)
+
         monkeypatch.setattr(Transport, "_send", lossy_send)
         monkeypatch.setattr(client_module.NexusClient, "find_job_by_client_key", failing_find)
+        monkeypatch.setattr(client_module.NexusClient, "upload_circuit", failing_upload)
         self._undo = lambda: (
             monkeypatch.setattr(Transport, "_send", send),
             monkeypatch.setattr(client_module.NexusClient, "find_job_by_client_key", find),
+            monkeypatch.setattr(client_module.NexusClient, "upload_circuit", upload),
         )
 
     def end(self) -> None:

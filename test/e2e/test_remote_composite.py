@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from qiskit import transpile
 from qiskit.providers import JobStatus
 
 from qiskit_nexus_provider import CompositeJobError, NexusCompositeJob, NexusProvider
+from qiskit_nexus_provider.api.client import NexusClient
 from qiskit_nexus_provider.backends.remote import COMPOSITE_PROPERTY, SLOT_PROPERTY
+from qiskit_nexus_provider.store import JobStore
 
 FAST = {"poll_interval": 0.02, "poll_max_interval": 0.2}
 WIDTH = 8
@@ -39,6 +42,40 @@ def sub_jobs_on_server(emu, composite_id: str) -> dict[int, list[dict]]:
         if job["properties"].get(COMPOSITE_PROPERTY) == composite_id:
             by_slot[int(job["properties"][SLOT_PROPERTY].split(":")[0])].append(job)
     return dict(by_slot)
+
+
+def test_circuits_upload_while_the_write_ahead_is_written_and_no_job_precedes_it(
+    remote: NexusProvider, emu, monkeypatch
+) -> None:
+    """Uploads overlap the composite's write-ahead (for 1000 circuits it took 0.13 s during which
+    the service had nothing to do); sub-jobs are created only once the record is on disk."""
+    backend = remote.get_backend("aer_simulator")
+    circuits = batch(backend, 6)
+    uploaded = threading.Event()
+    seen: dict[str, object] = {}
+    upload, save = NexusClient.upload_circuit, JobStore.save
+
+    def upload_and_tell(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        circuit_id = upload(self, *args, **kwargs)
+        uploaded.set()
+        return circuit_id
+
+    def save_when_uploading(self, record):  # type: ignore[no-untyped-def]
+        if record.kind == "composite" and "uploading" not in seen:
+            # The write-ahead's last write: circuits upload meanwhile, and no job exists yet.
+            seen["uploading"] = uploaded.wait(timeout=20)
+            seen["jobs"] = sub_jobs_on_server(emu, record.job_id)
+        return save(self, record)
+
+    monkeypatch.setattr(NexusClient, "upload_circuit", upload_and_tell)
+    monkeypatch.setattr(JobStore, "save", save_when_uploading)
+    job = backend.run(circuits, shots=3, max_circuits_per_job=3, **FAST)
+    check_counts(job.result(timeout=120), 6, 3)
+    assert seen == {"uploading": True, "jobs": {}}
+    assert {i: len(jobs) for i, jobs in sub_jobs_on_server(emu, job.job_id()).items()} == {
+        0: 1,
+        1: 1,
+    }
 
 
 def test_250_circuits_at_100_per_job_make_3_sub_jobs_in_order(remote: NexusProvider, emu) -> None:

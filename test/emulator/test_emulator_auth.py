@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from emulator_support import refresh
 
 from qiskit_nexus_provider.emulator import NexusEmulator
+from qiskit_nexus_provider.emulator import auth as auth_module
 from qiskit_nexus_provider.emulator.auth import TokenManager
 
 PROJECTS = "/api/projects/v1beta2"
@@ -103,3 +105,20 @@ def test_token_manager_ttl_with_fake_clock() -> None:
     assert tokens.check_refresh_token("refresh") and not tokens.check_refresh_token("Refresh")
     tokens.access_token_ttl = None
     assert tokens.access_token_ttl == 3600
+
+
+def test_tokens_never_begin_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulator prints its token for ``--token ...``; argparse reads one that begins with
+    ``-`` as an option (1 in 64 of ``secrets.token_urlsafe``: a flaky CLI test found it)."""
+    drawn: list[str] = []
+
+    def token_urlsafe(n: int) -> str:
+        drawn.append("-dash" if len(drawn) % 2 == 0 else f"token{len(drawn)}")
+        return drawn[-1]
+
+    monkeypatch.setattr(auth_module.secrets, "token_urlsafe", token_urlsafe)
+    assert auth_module.new_token() == "token1"
+    manager = TokenManager()
+    assert manager.refresh_token == "token3"
+    assert manager.issue_access_token() == "token5"
+    assert manager.add_user()[1] == "token7"

@@ -28,8 +28,10 @@ from qiskit_nexus_provider.emulator import cli
 from qiskit_nexus_provider.emulator import conversion as conv
 from qiskit_nexus_provider.emulator import simulation as sim
 from qiskit_nexus_provider.emulator.devices import resolve_target
+from qiskit_nexus_provider.emulator.gc_tuning import YOUNG_THRESHOLD, tune_gc
 from qiskit_nexus_provider.emulator.jsonio import dump_stored, json_bytes
 from qiskit_nexus_provider.emulator.serialize import result_document, result_document_bytes
+from qiskit_nexus_provider.emulator.simulator_process import simulate
 from qiskit_nexus_provider.emulator.store import ItemOutcome, Store
 
 # ----------------------------------------------------------------------------------------------
@@ -328,12 +330,21 @@ def test_results_are_sent_as_stored(old_format: bool) -> None:
 def test_command_line_tunes_the_garbage_collector() -> None:
     thresholds = gc.get_threshold()
     try:
-        cli._tune_gc()
-        assert gc.get_threshold()[0] == 50_000
+        tune_gc()
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD == 50_000
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
         gc.set_threshold(*thresholds)
+    assert cli.tune_gc is tune_gc  # what cli.run() calls once the emulator has started
+
+
+def test_simulation_process_tunes_its_garbage_collector() -> None:
+    """The child owns its process: Qiskit and qiskit-aer are frozen out of the collections and
+    young collections are rare (unpickling a chunk of 256 circuits: 17.0 ms before, 3.8 ms)."""
+    thresholds, frozen = simulate("gc_settings", owner=object())
+    assert thresholds[0] == YOUNG_THRESHOLD
+    assert frozen > 10_000  # the modules loaded at start-up, qiskit-aer's included
 
 
 def test_qubit_ids_keep_their_pytket_order() -> None:
