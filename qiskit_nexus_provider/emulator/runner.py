@@ -26,7 +26,6 @@ from qiskit_nexus_provider.emulator.simulation import ItemRun, run_batch
 from qiskit_nexus_provider.emulator.simulator_process import (
     SimulationInterrupted,
     SimulationProcessError,
-    SimulationTurn,
     simulate,
 )
 from qiskit_nexus_provider.emulator.store import ItemOutcome, ItemRow, JobRow, Store, transition
@@ -74,39 +73,28 @@ def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
     except ApiError as exc:
         store.fail_job(job.id, exc.message)
         return
-    turn = SimulationTurn(should_stop)
-    try:
-        for start in range(0, len(items), CHUNK_SIZE):
-            if should_stop():
-                return
-            status = store.job_status_name(job.id)
-            if status is None:  # deleted meanwhile
-                return
-            if status == "CANCELLING":
-                break
-            chunk = items[start : start + CHUNK_SIZE]
-            try:
-                if target.is_helios:  # QIR programs (qir_runner.py)
-                    turn.acquire()
-                    outcomes = execute_qir_chunk(store, job, target, chunk, should_stop)
-                elif job.job_type == "compile":
-                    outcomes = _compile_chunk(store, job, target, chunk)
-                else:
-                    outcomes = _execute_chunk(store, job, target, chunk, should_stop, turn)
-            except SimulationInterrupted:  # the emulator stops: the job resumes at next start
-                return
-            except _Cancelled:  # while it waited for its turn
-                break
-            if not store.record_outcomes(job.id, outcomes):
-                return
-    finally:
-        turn.release()
+    for start in range(0, len(items), CHUNK_SIZE):
+        if should_stop():
+            return
+        status = store.job_status_name(job.id)
+        if status is None:  # deleted meanwhile
+            return
+        if status == "CANCELLING":
+            break
+        chunk = items[start : start + CHUNK_SIZE]
+        try:
+            if target.is_helios:  # QIR programs (qir_runner.py)
+                outcomes = execute_qir_chunk(store, job, target, chunk, should_stop)
+            elif job.job_type == "compile":
+                outcomes = _compile_chunk(store, job, target, chunk)
+            else:
+                outcomes = _execute_chunk(store, job, target, chunk, should_stop)
+        except SimulationInterrupted:  # the emulator stops: the job resumes at the next start
+            return
+        if not store.record_outcomes(job.id, outcomes):
+            return
     if not should_stop():
         store.finish_job(job.id)
-
-
-class _Cancelled(Exception):
-    """The job was asked to cancel while it waited for its simulation turn."""
 
 
 def _execute_chunk(
@@ -115,16 +103,7 @@ def _execute_chunk(
     target: ExecutionTarget,
     chunk: Sequence[ItemRow],
     should_stop: Callable[[], bool] = lambda: False,
-    turn: SimulationTurn | None = None,
 ) -> list[ItemOutcome]:
-    """Read, check and translate a chunk's circuits, then simulate them in the job's turn
-    (:class:`.SimulationTurn`, waited for only now, so that a job prepares its first chunk
-    while the previous job simulates).
-
-    Raises:
-        SimulationInterrupted: the emulator stops.
-        _Cancelled: the job was asked to cancel while it waited for its turn.
-    """
     running = store.mark_items_running(job.id, [i.item_id for i in chunk])
     contents = store.circuit_contents(i.program_id for i in chunk)
     valid_check = bool(job.definition.get("valid_check", True))
@@ -165,10 +144,6 @@ def _execute_chunk(
             )
             continue
         to_run.append((item, prepared, cost))
-    if turn is not None and to_run:
-        turn.acquire()
-        if store.job_status_name(job.id) == "CANCELLING":
-            raise _Cancelled
     runs = _simulate(
         target,
         [p for _, p, _ in to_run],

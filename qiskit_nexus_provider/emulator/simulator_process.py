@@ -40,13 +40,7 @@ from typing import IO, Any
 
 from qiskit_nexus_provider.emulator.gc_tuning import tune_gc
 
-__all__ = [
-    "SimulationInterrupted",
-    "SimulationProcessError",
-    "SimulationTurn",
-    "interrupt",
-    "simulate",
-]
+__all__ = ["SimulationInterrupted", "SimulationProcessError", "interrupt", "simulate"]
 
 logger = logging.getLogger(__name__)
 
@@ -197,47 +191,6 @@ def simulate(
                 _running_for = None
     finally:
         _lock.release()
-
-
-_turn = threading.Lock()
-"""Held by the job whose chunks the simulation process runs (see :class:`SimulationTurn`)."""
-
-
-class SimulationTurn:
-    """One job's hold on the simulation process, from its first simulation to its end.
-
-    The emulator's workers run two jobs at once (:data:`.WORKER_THREADS`): while one simulates,
-    the next reads and translates its first chunk of circuits, then waits here.  A job keeps its
-    turn until it ends, so the chunks of two jobs never interleave and jobs finish oldest
-    first, as when they ran one at a time.
-
-    Args:
-        should_stop: Checked while waiting: when it returns ``True`` the wait ends with
-            :class:`SimulationInterrupted`.
-    """
-
-    def __init__(self, should_stop: Callable[[], bool]) -> None:
-        self._should_stop = should_stop
-        self._held = False
-
-    def acquire(self) -> None:
-        """Wait for the turn (at once if this job holds it already).
-
-        Raises:
-            SimulationInterrupted: ``should_stop`` returned ``True`` while waiting.
-        """
-        if self._held:
-            return
-        while not _turn.acquire(timeout=0.1):
-            if self._should_stop():
-                raise SimulationInterrupted("the emulator is stopping")
-        self._held = True
-
-    def release(self) -> None:
-        """Give the turn to the next job (nothing if this job does not hold it)."""
-        if self._held:
-            self._held = False
-            _turn.release()
 
 
 def interrupt(owner: object) -> bool:

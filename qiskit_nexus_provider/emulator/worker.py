@@ -1,11 +1,7 @@
-"""The background threads that move jobs SUBMITTED → QUEUED → RUNNING → final status.
+"""The background thread that moves jobs SUBMITTED → QUEUED → RUNNING → final status.
 
-The workers sleep on a condition variable and wake when a job is submitted, retried or resumed
-(:meth:`Worker.notify`); nothing polls.  Jobs start oldest first and are simulated one at a
-time, each to its end (:class:`.SimulationTurn`); :data:`WORKER_THREADS` threads let the next
-job read and translate its first circuits while the previous one simulates.  For 1000 circuits
-in four jobs, that reading took 0.19 s during which the simulation process waited
-(``benchmarks/bench_issue13.py``, 2026-12-01).
+The worker sleeps on a condition variable and wakes when a job is submitted, retried or
+resumed (:meth:`Worker.notify`); nothing polls.  Jobs run one at a time, oldest first.
 """
 
 from __future__ import annotations
@@ -17,12 +13,9 @@ from qiskit_nexus_provider.emulator.runner import run_job
 from qiskit_nexus_provider.emulator.simulator_process import interrupt
 from qiskit_nexus_provider.emulator.store import Store
 
-__all__ = ["WORKER_THREADS", "Worker"]
+__all__ = ["Worker"]
 
 logger = logging.getLogger(__name__)
-
-WORKER_THREADS = 2
-"""Jobs running at once: one simulating, the next preparing its circuits (see the module)."""
 
 
 class Worker:
@@ -38,34 +31,33 @@ class Worker:
         self._pending = True  # look for work (jobs to resume) at start
         self._paused = False
         self._stopping = False
-        self._busy = 0  # threads looking for or running jobs
-        self._threads: list[threading.Thread] = []
+        self._idle = False
+        self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        """Start the threads."""
-        if not self._threads:
-            self._threads = [
-                threading.Thread(target=self._loop, name=f"nexus-emulator-worker-{i}", daemon=True)
-                for i in range(WORKER_THREADS)
-            ]
-            for thread in self._threads:
-                thread.start()
+        """Start the thread."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._loop, name="nexus-emulator-worker", daemon=True
+            )
+            self._thread.start()
 
     def stop(self, timeout: float | None = 30.0) -> None:
-        """Stop the threads after their current chunk of work."""
+        """Stop the thread after the current chunk of work."""
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
         interrupt(self.store)  # a simulation in progress for this emulator ends now
-        for thread in self._threads:
-            thread.join(timeout)
-            if thread.is_alive():
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
                 logger.warning("worker still busy after %s s; abandoning it", timeout)
 
     def notify(self) -> None:
-        """Tell the workers that there may be new work."""
+        """Tell the worker that there may be new work."""
         with self._cond:
             self._pending = True
+            self._idle = False
             self._cond.notify_all()
 
     def pause(self) -> None:
@@ -78,6 +70,7 @@ class Worker:
         with self._cond:
             self._paused = False
             self._pending = True
+            self._idle = False
             self._cond.notify_all()
 
     @property
@@ -86,10 +79,10 @@ class Worker:
         return self._paused
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until the workers have nothing left to do; ``False`` on timeout."""
+        """Block until the worker has nothing left to do; ``False`` on timeout."""
         with self._cond:
             return self._cond.wait_for(
-                lambda: self._stopping or (self._busy == 0 and not self._pending), timeout
+                lambda: self._stopping or (self._idle and not self._pending), timeout
             )
 
     def _should_stop(self) -> bool:
@@ -99,20 +92,18 @@ class Worker:
         while True:
             with self._cond:
                 while not self._stopping and not self._pending:
+                    self._idle = True
+                    self._cond.notify_all()
                     self._cond.wait()
                 if self._stopping:
                     self._cond.notify_all()
                     return
                 self._pending = False
-                self._busy += 1
+                self._idle = False
             try:
                 self._drain()
             except Exception:
                 logger.exception("nexus emulator worker error")
-            finally:
-                with self._cond:
-                    self._busy -= 1
-                    self._cond.notify_all()
 
     def _drain(self) -> None:
         while True:

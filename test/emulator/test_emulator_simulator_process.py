@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import pytest
 from emulator_support import Api
 from pytket import Circuit
 
@@ -83,55 +82,4 @@ def test_stopping_the_emulator_ends_its_simulation(api: Api, emulator: NexusEmul
     assert observe_running(api, job_id, 1) == 1
     worker = emulator._ctx.worker
     emulator.stop()
-    assert worker._threads and not any(thread.is_alive() for thread in worker._threads)
-
-
-def test_a_job_waits_for_the_simulation_turn_of_the_previous_one() -> None:
-    first, second = sp.SimulationTurn(lambda: False), sp.SimulationTurn(lambda: False)
-    first.acquire()
-    first.acquire()  # a job that holds the turn keeps it
-    waiter = threading.Thread(target=second.acquire)
-    waiter.start()
-    waiter.join(timeout=0.5)
-    assert waiter.is_alive()  # blocked while the first job holds the turn
-    first.release()
-    waiter.join(timeout=30)
-    assert not waiter.is_alive()
-    second.release()
-    second.release()  # nothing held: nothing released
-
-
-def test_waiting_for_the_turn_ends_when_the_emulator_stops() -> None:
-    holder, stop = sp.SimulationTurn(lambda: False), threading.Event()
-    holder.acquire()
-    try:
-        stop.set()
-        with pytest.raises(sp.SimulationInterrupted):
-            sp.SimulationTurn(stop.is_set).acquire()
-    finally:
-        holder.release()
-
-
-def test_the_next_job_prepares_while_one_simulates_and_a_cancel_meanwhile_stops_it(
-    api: Api, emulator: NexusEmulator
-) -> None:
-    """Two workers: the second job is RUNNING (its circuits read and translated) while the first
-    simulates, and is simulated only after it; cancelled while it waits, it never simulates."""
-    project = api.project()
-    slow = api.circuit(project, entangling(14), name="slow")
-    quick = api.circuit(project, entangling(2), name="quick")
-    first = api.submit(project, [slow], NOISY, shots=100)["data"]["id"]
-    assert observe_running(api, first, 1) == 1
-    waiting = api.submit(project, [quick], NOISY, shots=10)["data"]["id"]
-    assert observe_running(api, waiting, 1) == 1
-    assert api.status(first)["status"] == "RUNNING"  # the first still simulates
-    cancel = api.client.post(f"/api/jobs/v1beta3/{waiting}/rpc/cancel", json={})
-    assert cancel.status_code == 202, cancel.text
-    third = api.submit(project, [quick], NOISY, shots=10)["data"]["id"]
-    assert emulator.wait_idle(300)
-    assert api.status(first)["status"] == "COMPLETED"
-    assert api.status(waiting)["status"] == "CANCELLED"
-    items = api.job(waiting)["data"]["attributes"]["definition"]["items"]
-    assert [item["status"]["status"] for item in items] == ["CANCELLED"]
-    finished = {j: api.status(j)["completed_time"] for j in (first, third)}
-    assert finished[first] <= finished[third]  # jobs finish oldest first
+    assert worker._thread is not None and not worker._thread.is_alive()
