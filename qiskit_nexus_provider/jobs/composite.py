@@ -223,6 +223,7 @@ class NexusCompositeJob(JobV1):
         self._persisted = threading.Event()
         self._persisted.set()
         self._persist_error: str | None = None
+        self._closer: threading.Thread | None = None
         # Runs the sub-jobs' uploads and downloads: together they keep at most
         # max_concurrent_requests requests in flight, uploads first, in sub-job order.
         self._requests = PriorityPool(
@@ -290,25 +291,29 @@ class NexusCompositeJob(JobV1):
     def _write_ahead_then_submit(self, slots: list[Slot]) -> None:
         """Start the slots' submissions, then write their records: the circuits upload while
         the records are written, and no sub-job is created before they are on disk."""
+        lock: BaseFileLock | None = None
         try:
             lock = self._store.lock(self._job_id)
             lock.acquire()
-        except Exception as exc:
+            self._submit_slots(slots, lock)
+        except BaseException as exc:  # no slot may wait for a write-ahead that never comes
             self._not_persisted(exc)
             for slot in slots:
-                slot.submit_error = self._persist_error
-                slot.pending = False
+                if slot.future is None:  # never scheduled
+                    slot.submit_error = self._persist_error
+                    slot.pending = False
+            if lock is not None and self._closer is None:
+                lock.release()
             return
-        self._submit_slots(slots, lock)
         try:
             self._write_ahead(slots)
-        except Exception as exc:
+        except BaseException as exc:  # whatever it was, no sub-job may be created now
             self._not_persisted(exc)
         finally:
             self._persisted.set()
 
-    def _not_persisted(self, exc: Exception) -> None:
-        logger.error("could not persist composite job %s: %s", self._job_id, exc)
+    def _not_persisted(self, exc: BaseException) -> None:
+        logger.error("could not persist composite job %s: %r", self._job_id, exc)
         self._persist_error = f"could not persist the composite job before submission: {exc}"
         self._persisted.set()
 
@@ -381,6 +386,8 @@ class NexusCompositeJob(JobV1):
             if job.state.get("client_key"):
                 self._before_start()  # a key that may have been sent: on disk before its lookup
             job.submit()  # submit or adopt: a key that may have been sent is looked up first
+        except _CancelledBeforeStart:  # cancel() came while the circuits uploaded
+            slot.cancelled_before_submit = True
         except _NotPersisted as exc:
             slot.submit_error = str(exc)
         except Exception as exc:
@@ -403,10 +410,13 @@ class NexusCompositeJob(JobV1):
 
         Raises:
             _NotPersisted: the write-ahead failed; no sub-job of this submission is created.
+            _CancelledBeforeStart: :meth:`cancel` was called meanwhile: no job is created.
         """
         self._persisted.wait()
         if self._persist_error is not None:
             raise _NotPersisted(self._persist_error)
+        if self._cancelled:
+            raise _CancelledBeforeStart
         self._save()  # the idempotency key is on disk before the POST
 
     def _wait_for_starter(self, deadline: float | None) -> None:
@@ -1044,6 +1054,10 @@ class NexusCompositeJob(JobV1):
 
 class _NotPersisted(RuntimeError):
     """The composite's records could not be written: its sub-jobs are not created."""
+
+
+class _CancelledBeforeStart(RuntimeError):
+    """The composite was cancelled before this sub-job's job was created."""
 
 
 def _store_of(backend: Any) -> JobStore:

@@ -78,6 +78,84 @@ def test_circuits_upload_while_the_write_ahead_is_written_and_no_job_precedes_it
     }
 
 
+def test_cancel_while_the_circuits_upload_creates_no_sub_job(
+    remote: NexusProvider, emu, monkeypatch
+) -> None:
+    """cancel() during the write-ahead (uploads already running): no job reaches Nexus."""
+    backend = remote.get_backend("aer_simulator")
+    holder: dict[str, NexusCompositeJob] = {}
+    returned, cancelling = threading.Event(), threading.Event()
+    save, block = JobStore.save, NexusCompositeJob.block_for_submit
+
+    def block_and_tell(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if threading.current_thread().name == "test-cancel":
+            cancelling.set()  # cancel() has set its flag and now waits for the submissions
+        return block(self, *args, **kwargs)
+
+    def save_after_cancel(self, record):  # type: ignore[no-untyped-def]
+        if ".slot" in record.job_id and "cancel" not in holder:
+            assert returned.wait(20)
+            holder["cancel"] = holder["job"]
+            name = "test-cancel"
+            threading.Thread(target=holder["job"].cancel, name=name, daemon=True).start()
+            assert cancelling.wait(20)
+        return save(self, record)
+
+    monkeypatch.setattr(NexusCompositeJob, "block_for_submit", block_and_tell)
+    monkeypatch.setattr(JobStore, "save", save_after_cancel)
+    job = backend.run(batch(backend, 6), shots=3, max_circuits_per_job=3, **FAST)
+    holder["job"] = job
+    returned.set()
+    assert job.wait_for_final_state(timeout=120) is None
+    assert all(slot.cancelled_before_submit for slot in job.slots), job.report()
+    assert sub_jobs_on_server(emu, job.job_id()) == {}
+    assert job.status() is JobStatus.CANCELLED
+
+
+class _Abort(BaseException):
+    """Not an Exception: what a KeyboardInterrupt-like failure of the store looks like."""
+
+
+def test_a_write_ahead_that_raises_any_exception_creates_no_sub_job(
+    remote: NexusProvider, emu, monkeypatch
+) -> None:
+    backend = remote.get_backend("aer_simulator")
+    save = JobStore.save
+
+    def failing_save(self, record):  # type: ignore[no-untyped-def]
+        if ".slot" in record.job_id:
+            raise _Abort("interrupted")
+        return save(self, record)
+
+    monkeypatch.setattr(JobStore, "save", failing_save)
+    job = backend.run(batch(backend, 6), shots=3, max_circuits_per_job=3, **FAST)
+    job.block_for_submit(timeout=60)
+    assert all("could not persist" in (slot.submit_error or "") for slot in job.slots)
+    assert sub_jobs_on_server(emu, job.job_id()) == {}
+
+
+def test_a_submission_that_cannot_start_its_threads_leaves_nothing_waiting(
+    remote: NexusProvider, emu, monkeypatch
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    backend = remote.get_backend("aer_simulator")
+    submit, calls = ThreadPoolExecutor.submit, []
+
+    def second_fails(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if getattr(fn, "__name__", "") == "_submit_slot":
+            calls.append(fn)
+            if len(calls) == 2:
+                raise RuntimeError("can't start new thread")
+        return submit(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ThreadPoolExecutor, "submit", second_fails)
+    job = backend.run(batch(backend, 9), shots=3, max_circuits_per_job=3, **FAST)
+    job.block_for_submit(timeout=60)  # before: the first slot waited forever
+    assert all("can't start new thread" in (slot.submit_error or "") for slot in job.slots)
+    assert sub_jobs_on_server(emu, job.job_id()) == {}
+
+
 def test_250_circuits_at_100_per_job_make_3_sub_jobs_in_order(remote: NexusProvider, emu) -> None:
     backend = remote.get_backend("aer_simulator")
     job = backend.run(batch(backend, 250), shots=4, max_circuits_per_job=100, **FAST)
