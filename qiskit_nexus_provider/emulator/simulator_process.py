@@ -216,6 +216,8 @@ def _stop() -> None:
         child.process.wait(timeout=2)
     except Exception:
         child.process.kill()
+    with contextlib.suppress(OSError):
+        child.answers.close()
 
 
 def _serve(answer_fd: int) -> None:

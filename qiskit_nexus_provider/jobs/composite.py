@@ -526,7 +526,10 @@ class NexusCompositeJob(JobV1):
                 failures[slot.label] = report.message or "not finished"
             elif report.status in (JobStatus.ERROR, JobStatus.CANCELLED):
                 who = f"{slot.label} (job {slot.job.job_id()})" if slot.job else slot.label
-                failures[who] = f"{report.status.name}: {report.message or 'no reason given'}"
+                message = report.message or "no reason given"
+                # A remote job's message starts with its Nexus status ("ERROR; ..."): not twice.
+                same = message.split(";", 1)[0] == report.status.name
+                failures[who] = message if same else f"{report.status.name}: {message}"
         return failures
 
     def report(self, detailed: bool = True) -> str:

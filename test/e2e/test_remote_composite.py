@@ -175,8 +175,10 @@ def test_failed_sub_job_is_rerun_and_finished_ones_are_kept(remote: NexusProvide
     assert job.status() is JobStatus.ERROR
     failed = [s.index for s in job.slots if s.report().status is JobStatus.ERROR]
     assert len(failed) == 1
-    with pytest.raises(CompositeJobError, match="Injected failure"):
+    with pytest.raises(CompositeJobError, match="Injected failure") as failure:
         job.result()
+    assert "ERROR: ERROR" not in str(failure.value)  # the status is named once
+    assert "ERROR; Injected failure" in str(failure.value)
     partial = job.result(partial=True)
     lo, hi = job.slots[failed[0]].start, job.slots[failed[0]].stop
     assert [r.success for r in partial.results] == [not lo <= i < hi for i in range(40)]
