@@ -7,20 +7,18 @@ progress, honours cancellation between chunks and can be resumed after a restart
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from qiskit_nexus_provider.emulator.compilation import compile_circuit
 from qiskit_nexus_provider.emulator.conversion import (
     CircuitError,
     PreparedCircuit,
     hqc_cost,
-    prepare,
 )
 from qiskit_nexus_provider.emulator.devices import ExecutionTarget, resolve_target
 from qiskit_nexus_provider.emulator.errors import ApiError
+from qiskit_nexus_provider.emulator.lookahead import Entry, Lookahead, prepare_entry
 from qiskit_nexus_provider.emulator.qir_runner import execute_qir_chunk
 from qiskit_nexus_provider.emulator.simulation import ItemRun, run_batch
 from qiskit_nexus_provider.emulator.simulator_process import (
@@ -47,7 +45,12 @@ def _error(item_id: int, status: dict[str, object], message: str) -> ItemOutcome
     return ItemOutcome(item_id, transition(status, "ERROR", message, cost=0.0))
 
 
-def run_job(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
+def run_job(
+    store: Store,
+    job: JobRow,
+    should_stop: Callable[[], bool],
+    lookahead: Lookahead | None = None,
+) -> None:
     """Run ``job`` (already marked ``RUNNING``) to its final status.
 
     Args:
@@ -55,15 +58,19 @@ def run_job(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
         job: The job to run.
         should_stop: Returns ``True`` when the emulator shuts down; the job is then left
             ``RUNNING`` so that it is resumed at the next start.
+        lookahead: Prepares the next job's first circuits while this one simulates, and holds
+            what it prepared for this one (:mod:`.lookahead`).
     """
     try:
-        _run(store, job, should_stop)
+        _run(store, job, should_stop, lookahead)
     except Exception as exc:  # keep the worker alive, whatever happens
         logger.exception("job %s failed inside the emulator", job.id)
         store.fail_job(job.id, f"emulator internal error: {exc!r}")
 
 
-def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
+def _run(
+    store: Store, job: JobRow, should_stop: Callable[[], bool], lookahead: Lookahead | None
+) -> None:
     items = [i for i in store.get_items(job.id) if i.status["status"] in _PENDING]
     if job.inject_failure:
         store.fail_job(job.id, INJECTED_FAILURE)
@@ -88,7 +95,7 @@ def _run(store: Store, job: JobRow, should_stop: Callable[[], bool]) -> None:
             elif job.job_type == "compile":
                 outcomes = _compile_chunk(store, job, target, chunk)
             else:
-                outcomes = _execute_chunk(store, job, target, chunk, should_stop)
+                outcomes = _execute_chunk(store, job, target, chunk, should_stop, lookahead)
         except SimulationInterrupted:  # the emulator stops: the job resumes at the next start
             return
         if not store.record_outcomes(job.id, outcomes):
@@ -103,30 +110,23 @@ def _execute_chunk(
     target: ExecutionTarget,
     chunk: Sequence[ItemRow],
     should_stop: Callable[[], bool] = lambda: False,
+    lookahead: Lookahead | None = None,
 ) -> list[ItemOutcome]:
     running = store.mark_items_running(job.id, [i.item_id for i in chunk])
-    contents = store.circuit_contents(i.program_id for i in chunk)
+    # Each circuit is decoded and converted once (maybe by the lookahead while the previous
+    # job simulated), and its JSON is dropped at once.
+    prepared_by_id: dict[str, Entry] = lookahead.take(job.id) if lookahead is not None else {}
+    missing = {i.program_id for i in chunk if i.program_id not in prepared_by_id}
+    contents = store.circuit_contents(missing) if missing else {}
     valid_check = bool(job.definition.get("valid_check", True))
     outcomes: dict[int, ItemOutcome] = {}
     to_run: list[tuple[ItemRow, PreparedCircuit, float]] = []
-    # Each circuit is decoded and converted once, and its JSON is dropped at once.
-    prepared_by_id: dict[str, tuple[PreparedCircuit, dict[str, Any] | None] | str] = {}
     for item in chunk:
         status = running.get(item.item_id, item.status)
         shots = int(item.spec.get("n_shots") or 1)
         entry = prepared_by_id.get(item.program_id)
         if entry is None:
-            text = contents.get(item.program_id)
-            if text is None:
-                entry = "circuit no longer exists"
-            else:
-                content = json.loads(text)
-                try:
-                    prepared = prepare(content, target, valid_check)
-                except CircuitError as exc:
-                    entry = str(exc)
-                else:
-                    entry = (prepared, content if target.is_quantinuum else None)
+            entry = prepare_entry(contents.get(item.program_id), target, valid_check)
             prepared_by_id[item.program_id] = entry
         if isinstance(entry, str):
             outcomes[item.item_id] = _error(item.item_id, status, entry)
@@ -144,6 +144,8 @@ def _execute_chunk(
             )
             continue
         to_run.append((item, prepared, cost))
+    if lookahead is not None and to_run:
+        lookahead.start()  # the next job's first circuits, while these simulate
     runs = _simulate(
         target,
         [p for _, p, _ in to_run],

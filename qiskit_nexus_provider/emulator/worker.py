@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from qiskit_nexus_provider.emulator.runner import run_job
+from qiskit_nexus_provider.emulator.lookahead import Lookahead
+from qiskit_nexus_provider.emulator.runner import CHUNK_SIZE, run_job
 from qiskit_nexus_provider.emulator.simulator_process import interrupt
 from qiskit_nexus_provider.emulator.store import Store
 
@@ -27,11 +28,14 @@ class Worker:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.lookahead = Lookahead(store, CHUNK_SIZE)
+        """Prepares the next job's first circuits while one simulates (:mod:`.lookahead`)."""
         self._cond = threading.Condition()
         self._pending = True  # look for work (jobs to resume) at start
         self._paused = False
         self._stopping = False
         self._idle = False
+        self._running = False  # a job is running
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -59,6 +63,9 @@ class Worker:
             self._pending = True
             self._idle = False
             self._cond.notify_all()
+            running = self._running
+        if running:  # a job submitted while another runs: prepare its first circuits now
+            self.lookahead.start()
 
     def pause(self) -> None:
         """Stop starting jobs (submitted jobs still become ``QUEUED``) until :meth:`resume`."""
@@ -117,4 +124,8 @@ class Worker:
             if job is None:
                 return
             logger.info("running %s job %s (%s)", job.job_type, job.id, job.name)
-            run_job(self.store, job, self._should_stop)
+            self._running = True
+            try:
+                run_job(self.store, job, self._should_stop, self.lookahead)
+            finally:
+                self._running = False

@@ -56,6 +56,14 @@ class QueueMixin(JobsMixin):
         self.queue_submitted()
         return job
 
+    def next_waiting_job(self) -> JobRow | None:
+        """The job :meth:`claim_next_job` takes next (the oldest ``SUBMITTED`` or ``QUEUED``
+        one), left as it is; ``None`` if there is none."""
+        rows = self._query(
+            "SELECT * FROM jobs WHERE status_name IN ('SUBMITTED', 'QUEUED') ORDER BY seq LIMIT 1"
+        )
+        return self._job(rows[0]) if rows else None
+
     def has_runnable_jobs(self) -> bool:
         """Whether some job waits to be run."""
         marks = ",".join("?" * len(RUNNABLE))
