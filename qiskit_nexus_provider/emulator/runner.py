@@ -115,9 +115,10 @@ def _execute_chunk(
     running = store.mark_items_running(job.id, [i.item_id for i in chunk])
     # Each circuit is decoded and converted once (maybe by the lookahead while the previous
     # job simulated), and its JSON is dropped at once.
-    prepared_by_id: dict[str, Entry] = lookahead.take(job.id) if lookahead is not None else {}
-    missing = {i.program_id for i in chunk if i.program_id not in prepared_by_id}
-    contents = store.circuit_contents(missing) if missing else {}
+    ahead = lookahead.take(job.id) if lookahead is not None else {}
+    contents = store.circuit_contents(i.program_id for i in chunk)
+    # What the lookahead prepared counts only for circuits that still exist.
+    prepared_by_id: dict[str, Entry] = {p: e for p, e in ahead.items() if p in contents}
     valid_check = bool(job.definition.get("valid_check", True))
     outcomes: dict[int, ItemOutcome] = {}
     to_run: list[tuple[ItemRow, PreparedCircuit, float]] = []

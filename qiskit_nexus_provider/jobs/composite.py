@@ -291,19 +291,19 @@ class NexusCompositeJob(JobV1):
     def _write_ahead_then_submit(self, slots: list[Slot]) -> None:
         """Start the slots' submissions, then write their records: the circuits upload while
         the records are written, and no sub-job is created before they are on disk."""
-        lock: BaseFileLock | None = None
         try:
             lock = self._store.lock(self._job_id)
             lock.acquire()
+        except BaseException as exc:
+            self._not_persisted(exc)
+            for slot in slots:
+                slot.submit_error = self._persist_error
+                slot.pending = False
+            return
+        try:
             self._submit_slots(slots, lock)
         except BaseException as exc:  # no slot may wait for a write-ahead that never comes
             self._not_persisted(exc)
-            for slot in slots:
-                if slot.future is None:  # never scheduled
-                    slot.submit_error = self._persist_error
-                    slot.pending = False
-            if lock is not None and self._closer is None:
-                lock.release()
             return
         try:
             self._write_ahead(slots)
@@ -337,14 +337,24 @@ class NexusCompositeJob(JobV1):
         bar = progress_bar(
             len(slots), "Submitting sub-jobs", self.options.with_progress_bar, unit="job"
         )
-        for slot in slots:
-            slot.pending = True
-            future = pool.submit(self._submit_slot, slot)
-            future.add_done_callback(lambda _f: bar.update(1))
-            slot.future = future
-        closer = threading.Thread(target=_close_when_done, args=(slots, bar, lock), daemon=True)
+        scheduled: list[Slot] = []
+        try:
+            for slot in slots:
+                slot.pending = True
+                future = pool.submit(self._submit_slot, slot)
+                future.add_done_callback(lambda _f: bar.update(1))
+                slot.future = future
+                scheduled.append(slot)
+            closer = threading.Thread(target=_close_when_done, args=(slots, bar, lock), daemon=True)
+            closer.start()
+        except BaseException as exc:  # a thread could not start: fail what was not scheduled
+            for slot in slots:
+                if slot not in scheduled:
+                    slot.submit_error = f"could not start the submission: {exc}"
+                    slot.pending = False
+            _release_when_done([s.future for s in scheduled if s.future], bar, lock)
+            raise
         self._closer = closer
-        closer.start()
 
     def _submit_slot(self, slot: Slot) -> None:
         try:
@@ -1067,6 +1077,29 @@ def _store_of(backend: Any) -> JobStore:
     provider = getattr(backend, "provider", None)
     store = getattr(provider, "store", None)
     return store if isinstance(store, JobStore) else JobStore()
+
+
+def _release_when_done(
+    futures: list[Future[None]], bar: Any, lock: BaseFileLock | None = None
+) -> None:
+    """Close ``bar`` and release ``lock`` once every one of ``futures`` is done (no thread)."""
+    remaining = [len(futures)]
+    guard = threading.Lock()
+
+    def one_done(_future: Future[None] | None = None) -> None:
+        with guard:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last:
+            bar.close()
+            if lock is not None:
+                lock.release()
+
+    if not futures:
+        remaining[0] = 1
+        one_done()
+    for future in futures:
+        future.add_done_callback(one_done)
 
 
 def _close_when_done(slots: list[Slot], bar: Any, lock: BaseFileLock | None = None) -> None:

@@ -156,6 +156,33 @@ def test_a_submission_that_cannot_start_its_threads_leaves_nothing_waiting(
     assert sub_jobs_on_server(emu, job.job_id()) == {}
 
 
+def test_a_submission_whose_closing_thread_cannot_start_releases_its_lock(
+    remote: NexusProvider, emu, monkeypatch
+) -> None:
+    """The adversary review: the record's lock stayed held, and rerun_failed() hung."""
+    from qiskit_nexus_provider.jobs import composite as composite_module
+
+    backend = remote.get_backend("aer_simulator")
+    start = threading.Thread.start
+
+    def no_closer(self):  # type: ignore[no-untyped-def]
+        if getattr(self, "_target", None) is composite_module._close_when_done:
+            raise RuntimeError("can't start new thread")
+        return start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", no_closer)
+    job = backend.run(batch(backend, 6), shots=3, max_circuits_per_job=3, **FAST)
+    job.block_for_submit(timeout=60)
+    assert all("can't start new thread" in (slot.submit_error or "") for slot in job.slots)
+    assert sub_jobs_on_server(emu, job.job_id()) == {}
+    monkeypatch.setattr(threading.Thread, "start", start)
+    lock = remote.store.lock(job.job_id())
+    assert lock.acquire(timeout=30)
+    lock.release()
+    assert job.rerun_failed() == [0, 1]
+    check_counts(job.result(timeout=120), 6, 3)
+
+
 def test_250_circuits_at_100_per_job_make_3_sub_jobs_in_order(remote: NexusProvider, emu) -> None:
     backend = remote.get_backend("aer_simulator")
     job = backend.run(batch(backend, 250), shots=4, max_circuits_per_job=100, **FAST)

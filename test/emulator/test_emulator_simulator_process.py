@@ -130,3 +130,41 @@ def test_the_next_job_is_prepared_while_one_simulates_and_stays_queued(
     for item in job["definition"]["items"]:
         shots = api.result(item["result_id"])["data"]["attributes"]["shots"]
         assert len(shots["array"]) == 10
+
+
+def test_a_circuit_deleted_after_the_lookahead_prepared_it_is_not_run(
+    api: Api, emulator: NexusEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the lookahead prepared counts only for circuits that still exist when the job runs
+    (the adversary review ran a deleted circuit)."""
+    from qiskit_nexus_provider.emulator.lookahead import Lookahead
+
+    prepared = threading.Event()
+    run = Lookahead._run
+
+    def run_and_tell(self: Lookahead) -> None:
+        run(self)
+        if self._job_id is not None:
+            prepared.set()
+
+    monkeypatch.setattr(Lookahead, "_run", run_and_tell)
+    elsewhere, project = api.project("elsewhere"), api.project()
+    doomed = api.circuit(elsewhere, entangling(2), name="doomed")
+    slow = api.circuit(project, entangling(14), name="slow")
+    first = api.submit(project, [slow], NOISY, shots=100)["data"]["id"]
+    assert observe_running(api, first, 1) == 1
+    waiting = api.submit(project, [doomed], NOISY, shots=10)["data"]["id"]
+    assert prepared.wait(120)
+    body = {
+        "data": {
+            "attributes": {"name": "gone", "description": None, "archived": True},
+            "relationships": {},
+            "type": "project",
+        }
+    }
+    assert api.client.patch(f"/api/projects/v1beta2/{elsewhere}", json=body).status_code == 200
+    assert api.client.delete(f"/api/projects/v1beta2/{elsewhere}").status_code == 204
+    assert emulator.wait_idle(300)
+    item = api.job(waiting)["data"]["attributes"]["definition"]["items"][0]
+    assert item["status"]["status"] == "ERROR"
+    assert "circuit no longer exists" in item["status"]["message"]
