@@ -11,8 +11,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
-from contextlib import nullcontext
+from concurrent.futures import Executor
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -37,7 +36,7 @@ from .models import (
     Resource,
     RetryRequest,
 )
-from .pool import submit_each
+from .pool import run_concurrently
 from .query import (
     SCOPE_USER,
     StatusFilter,
@@ -459,30 +458,14 @@ class NexusClient:
         """
         if max_workers < 1:
             raise ValueError("max_workers must be at least 1")
-        pairs = list(circuits)
-        if not pairs:
-            return []
-        pool_context = (
-            ThreadPoolExecutor(
-                max_workers=min(max_workers, len(pairs)), thread_name_prefix="nexus-upload"
-            )
-            if executor is None
-            else nullcontext(executor)
+        return run_concurrently(
+            self.upload_circuit,
+            [(project_id, circuit, name) for name, circuit in circuits],
+            executor=executor,
+            max_workers=max_workers,
+            name="nexus-upload",
+            progress=progress,
         )
-        with pool_context as pool:
-            futures: list[Future[str]] = submit_each(
-                pool, self.upload_circuit, [(project_id, circuit, name) for name, circuit in pairs]
-            )
-            # as_completed registers one waiter for the whole batch: calling wait() on the
-            # pending set after every completion made n uploads cost O(n**2) (minutes for 10k).
-            for done_count, future in enumerate(as_completed(futures), start=1):
-                if future.exception() is not None:
-                    for other in futures:
-                        other.cancel()
-                    future.result()  # raises
-                if progress is not None:
-                    progress(done_count)
-            return [future.result() for future in futures]
 
     def get_circuit(self, circuit_id: str) -> dict[str, Any]:
         """Download a circuit.

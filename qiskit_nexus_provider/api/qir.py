@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
-from contextlib import nullcontext
+from concurrent.futures import Executor
 from typing import Any
 
 from .client import NexusClient, _attributes, _json, _project_relationship, _quote, _resource
 from .errors import NexusAPIError, ResourceNotFoundError
 from .http import Reply
 from .models import Resource
-from .pool import submit_each
+from .pool import run_concurrently
 from .query import SCOPE_USER
 
 __all__ = [
@@ -113,24 +112,16 @@ def upload_qirs(
 ) -> list[str]:
     """Upload ``(name, bitcode, properties)`` programs concurrently; ids in the same order.
 
-    ``executor`` runs the uploads (see :meth:`.NexusClient.upload_circuits`).
+    ``executor`` runs the uploads (see :meth:`.NexusClient.upload_circuits`); the first upload
+    that fails cancels those not yet started.
     """
-    if not programs:
-        return []
-    pool_context = (
-        ThreadPoolExecutor(
-            max_workers=min(max_workers, len(programs)), thread_name_prefix="nexus-qir"
-        )
-        if executor is None
-        else nullcontext(executor)
+    return run_concurrently(
+        upload_qir,
+        [(client, project_id, bitcode, name, props) for name, bitcode, props in programs],
+        executor=executor,
+        max_workers=max_workers,
+        name="nexus-qir",
     )
-    with pool_context as pool:
-        futures = submit_each(
-            pool,
-            upload_qir,
-            [(client, project_id, bitcode, name, props) for name, bitcode, props in programs],
-        )
-        return [f.result() for f in futures]
 
 
 def get_qir(client: NexusClient, program_id: str) -> dict[str, Any]:

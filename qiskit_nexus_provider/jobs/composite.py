@@ -223,7 +223,6 @@ class NexusCompositeJob(JobV1):
         self._persisted = threading.Event()
         self._persisted.set()
         self._persist_error: str | None = None
-        self._closer: threading.Thread | None = None
         # Runs the sub-jobs' uploads and downloads: together they keep at most
         # max_concurrent_requests requests in flight, uploads first, in sub-job order.
         self._requests = PriorityPool(
@@ -354,7 +353,6 @@ class NexusCompositeJob(JobV1):
                     slot.pending = False
             _release_when_done([s.future for s in scheduled if s.future], bar, lock)
             raise
-        self._closer = closer
 
     def _submit_slot(self, slot: Slot) -> None:
         try:
